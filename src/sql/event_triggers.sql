@@ -1,0 +1,1 @@
+-- Event triggers, recreated by every install and upgrade script (none yet).

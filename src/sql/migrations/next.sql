@@ -1,0 +1,1 @@
+-- Release under development (control/releases.json "next"): append stateful changes here.
