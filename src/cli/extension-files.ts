@@ -4,13 +4,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ExtensionFilesCopyError, ExtensionFilesNotFoundError, PgConfigError } from '../errors';
+import { packageRoot } from '../package-root';
 
 export const EXTENSION_NAME = 'chronicle';
 
-/** extension/ of this package: dist/src/cli -> repository root. */
-export const PACKAGED_EXTENSION_DIR = resolve(__dirname, '..', '..', '..', 'extension');
+/** extension/ of this package. */
+export const PACKAGED_EXTENSION_DIR = join(packageRoot(), 'extension');
 
 /** Where the files go: a server's pg_config, or an extension directory given directly. */
 export type FileTarget = { pgConfig: string } | { extensionDir: string };

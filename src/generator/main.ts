@@ -3,7 +3,7 @@
  * npm run generate | generate:check | release -- <new-next-version>
  * Exit codes: 0 done, 1 invalid sources or drift, 2 usage.
  */
-import { resolve } from 'node:path';
+import { packageRoot } from '../package-root';
 import { findDrift } from './check';
 import { DriftError, GeneratorError } from './errors';
 import { planExtension } from './plan';
@@ -42,7 +42,7 @@ export function release(root: string, newNext: string, date = new Date().toISOSt
 }
 
 function main(argv: string[]): number {
-  const root = resolve(__dirname, '..', '..', '..');
+  const root = packageRoot();
   const [command, argument, ...rest] = argv;
   try {
     if (command === 'generate' && argument === undefined) {

@@ -1,0 +1,87 @@
+/**
+ * On every server: each release installs, every upgrade path ends in the same catalog as a
+ * fresh install of the version under development, and DROP EXTENSION removes every object.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
+import { catalogSnapshot } from '../helpers/catalog';
+import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import type { ServerInfo } from '../helpers/servers/types';
+
+const history = JSON.parse(readFileSync(join(packageRoot(), 'control', 'releases.json'), 'utf8')) as {
+  next: string;
+  releases: { version: string }[];
+};
+const released = history.releases.map((r) => r.version);
+
+async function snapshotAfter(server: ServerInfo, label: string, statements: string[]) {
+  const name = databaseNameFor(__filename, label);
+  await createDatabase(server, name);
+  const client = await connectTo(server, name);
+  try {
+    for (const sql of statements) await client.query(sql);
+    return await catalogSnapshot(client);
+  } finally {
+    await client.end();
+    await dropDatabase(server, name);
+  }
+}
+
+describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server) => {
+  it(`installs ${history.next} (the default version) with the expected objects`, async () => {
+    const snapshot = await snapshotAfter(server, 'fresh', ['CREATE EXTENSION chronicle']);
+    expect(snapshot.extension).toEqual([`chronicle ${history.next} schema=chronicle relocatable=f`]);
+    expect(snapshot.members).toContain('function chronicle.version()');
+    expect(snapshot.routines.join('\n')).toContain('SET search_path TO \'pg_catalog\', \'pg_temp\'');
+  });
+
+  it.each(released)(`upgrading from %s gives the same catalog as a fresh install of ${history.next}`, async (from) => {
+    const fresh = await snapshotAfter(server, 'fresh', ['CREATE EXTENSION chronicle']);
+    const upgraded = await snapshotAfter(server, `from_${from.replace(/\./g, '_')}`, [
+      `CREATE EXTENSION chronicle VERSION '${from}'`,
+      'ALTER EXTENSION chronicle UPDATE',
+    ]);
+    expect(upgraded).toEqual(fresh);
+    expect(fresh.members.length).toBeGreaterThan(0);
+  });
+
+  it.each(released)('release %s still installs from its frozen script', async (version) => {
+    const snapshot = await snapshotAfter(server, 'old', [`CREATE EXTENSION chronicle VERSION '${version}'`]);
+    expect(snapshot.extension).toEqual([`chronicle ${version} schema=chronicle relocatable=f`]);
+  });
+
+  it('DROP EXTENSION removes every object it created', async () => {
+    const snapshot = await snapshotAfter(server, 'dropped', ['CREATE EXTENSION chronicle', 'DROP EXTENSION chronicle']);
+    const leftovers = Object.entries(snapshot).filter(([section, lines]) => section !== 'schema' && lines.length > 0);
+    expect(leftovers).toEqual([]);
+  });
+
+  it('refuses to install into a schema "chronicle" that already holds objects, and creates nothing', async () => {
+    const name = databaseNameFor(__filename, 'planted');
+    await createDatabase(server, name);
+    const client = await connectTo(server, name);
+    try {
+      await client.query('CREATE SCHEMA chronicle');
+      await client.query('CREATE FUNCTION chronicle.version() RETURNS text LANGUAGE sql AS $$ SELECT \'planted\' $$');
+      await expect(client.query('CREATE EXTENSION chronicle')).rejects.toMatchObject({
+        code: '42P06',
+        message: 'schema "chronicle" already contains objects',
+        hint: expect.stringContaining('Drop or rename the existing schema'),
+      });
+      const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'chronicle'");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.end();
+      await dropDatabase(server, name);
+    }
+  });
+
+  it('its scripts cannot be run by hand in psql (they start with the \\echo ... \\quit guard)', () => {
+    const script = readFileSync(join(packageRoot(), 'extension', `chronicle--${history.next}.sql`), 'utf8');
+    expect(script).toMatch(/^\\echo Use "CREATE EXTENSION chronicle" to load this file\. \\quit$/m);
+    expect(script).toMatch(/^SET LOCAL search_path = pg_catalog, pg_temp;$/m);
+    expect(script).not.toMatch(/CREATE\s+OR\s+REPLACE/i);
+    expect(server.major).toBeGreaterThanOrEqual(14);
+  });
+});
