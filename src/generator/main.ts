@@ -4,7 +4,7 @@
  * Exit codes: 0 done, 1 invalid sources or drift, 2 usage.
  */
 import { packageRoot } from '../package-root';
-import { findDrift } from './check';
+import { findDrift, frozenDrift } from './check';
 import { DriftError, GeneratorError } from './errors';
 import { planExtension } from './plan';
 import { planRelease } from './release';
@@ -17,12 +17,12 @@ const USAGE = 'usage: generator generate | check | release <new-development-vers
 export function generate(root: string): string[] {
   const plan = planExtension(readSources(root));
   const disk = readDiskState(root);
+  const frozenProblems = frozenDrift(plan, disk);
+  if (frozenProblems.length > 0) throw new DriftError(frozenProblems);
   const changed = plan.generated.filter((f) => disk.read(f.path) !== f.text);
   writeFiles(root, changed);
   const known = new Set([...plan.generated.map((f) => f.path), ...plan.frozen.keys()]);
   removeFiles(root, disk.extensionFiles.filter((path) => !known.has(path)));
-  const frozenProblems = findDrift(plan, readDiskState(root));
-  if (frozenProblems.length > 0) throw new DriftError(frozenProblems);
   return changed.map((f) => f.path);
 }
 
