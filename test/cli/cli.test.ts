@@ -1,0 +1,206 @@
+/**
+ * The pg-chronicle CLI against real servers: install, upgrade, status, and every failure with
+ * its exit code and message.
+ */
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
+import { catalogSnapshot } from '../helpers/catalog';
+import { runCli } from '../helpers/cli';
+import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { serverUrl, type ServerInfo } from '../helpers/servers/types';
+
+const servers = testServers();
+const created: [ServerInfo, string][] = [];
+
+async function freshDatabase(server: ServerInfo, label: string): Promise<{ name: string; url: string }> {
+  const name = databaseNameFor(__filename, label);
+  const url = await createDatabase(server, name);
+  created.push([server, name]);
+  return { name, url };
+}
+
+async function installedVersion(server: ServerInfo, database: string): Promise<string | null> {
+  const client = await connectTo(server, database);
+  try {
+    const { rows } = await client.query("SELECT extversion FROM pg_extension WHERE extname = 'chronicle'");
+    return rows[0]?.extversion ?? null;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Copy files where the server reads them (containers have them baked in). */
+function filesOption(server: ServerInfo): string[] {
+  return server.extensionDir ? ['--extension-dir', server.extensionDir] : ['--skip-files'];
+}
+
+afterAll(async () => {
+  for (const [server, name] of created) await dropDatabase(server, name);
+});
+
+describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) => {
+  it('installs the default version, then reports it installed and does nothing more', async () => {
+    const { name, url } = await freshDatabase(server, 'install');
+    const first = await runCli(['install', '--db', url, ...filesOption(server)]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toContain('installed chronicle 0.2.0');
+    expect(await installedVersion(server, name)).toBe('0.2.0');
+    const second = await runCli(['install', '--db', url, '--skip-files']);
+    expect(second).toMatchObject({ code: 0 });
+    expect(second.stdout).toContain('chronicle 0.2.0 is already installed; nothing to do');
+  });
+
+  it('installs an older version, upgrades it printing from -> to, and reports status', async () => {
+    const { name, url } = await freshDatabase(server, 'upgrade');
+    expect((await runCli(['install', '--db', url, '--skip-files', '--version', '0.1.0'])).code).toBe(0);
+    const installed = await runCli(['install', '--db', url, '--skip-files']);
+    expect(installed.stdout).toContain('version 0.2.0 is available: run `pg-chronicle upgrade`');
+    const upgraded = await runCli(['upgrade', '--db', url]);
+    expect(upgraded).toMatchObject({ code: 0, stdout: 'chronicle 0.1.0 -> 0.2.0\n' });
+    expect(await installedVersion(server, name)).toBe('0.2.0');
+    const again = await runCli(['upgrade', '--db', url]);
+    expect(again).toMatchObject({ code: 0, stdout: 'chronicle 0.2.0 is already at 0.2.0; nothing to do\n' });
+    const report = await runCli(['status', '--db', url, '--json']);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: null, logTables: [],
+    });
+    const text = await runCli(['status', '--db', url]);
+    expect(text.stdout).toMatch(/^installed version: {2}0\.2\.0$/m);
+    expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
+  });
+});
+
+describe('failures', () => {
+  const server = servers[0];
+
+  it('refuses to upgrade to an unknown version, listing the available ones, and changes nothing', async () => {
+    const { name, url } = await freshDatabase(server, 'unknown');
+    await runCli(['install', '--db', url, '--skip-files', '--version', '0.1.0']);
+    const result = await runCli(['upgrade', '--db', url, '--to', '9.9.9']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('pg-chronicle: chronicle version "9.9.9" is not available on this server\nhint: available versions: 0.1.0, 0.2.0\n');
+    expect(await installedVersion(server, name)).toBe('0.1.0');
+  });
+
+  it('refuses to install an unknown version and creates nothing', async () => {
+    const { name, url } = await freshDatabase(server, 'unknown_install');
+    const result = await runCli(['install', '--db', url, '--skip-files', '--version', '7.0.0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('chronicle version "7.0.0" is not available on this server');
+    expect(await installedVersion(server, name)).toBeNull();
+  });
+
+  it('refuses to upgrade where chronicle is not installed', async () => {
+    const { url } = await freshDatabase(server, 'not_installed');
+    const result = await runCli(['upgrade', '--db', url]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('chronicle is not installed in this database\nhint: run `pg-chronicle install` first');
+  });
+
+  it('reports an unreachable server with exit code 1', async () => {
+    const result = await runCli(['status', '--db', 'postgresql://postgres@127.0.0.1:1/postgres']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('pg-chronicle: cannot connect to postgresql://postgres@127.0.0.1:1/postgres: connect ECONNREFUSED');
+    expect(result.stderr).toContain('hint: check that the server is running');
+  });
+
+  it.each([
+    ['not a URL', 'no-such-thing', 'not a connection URL: "no-such-thing"'],
+    ['another scheme, password hidden', 'mysql://root:secret@localhost/db', 'unsupported URL scheme "mysql:" in "mysql://root:***@localhost/db"'],
+  ])('refuses a bad URL (%s) as a usage error, exit code 2', async (_what, url, message) => {
+    const result = await runCli(['status', '--db', url]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).not.toContain('secret');
+  });
+
+  it.each([
+    [['frobnicate'], 'Unknown argument: frobnicate'],
+    [[], 'name a command: install, upgrade or status'],
+    [['install', '--skip-files', '--extension-dir', '/tmp'], '--pg-config, --extension-dir and --skip-files exclude each other'],
+    [['status', '--bogus'], 'Unknown argument: bogus'],
+  ])('exits 2 on a wrong command line: %j', async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('prints help for every command with exit code 0', async () => {
+    for (const command of ['install', 'upgrade', 'status']) {
+      const result = await runCli([command, '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`pg-chronicle ${command}`);
+      expect(result.stdout).toContain('--db');
+    }
+  });
+
+  it('names pg_config when it cannot run it', async () => {
+    const { url } = await freshDatabase(server, 'pgconfig');
+    const result = await runCli(['install', '--db', url, '--pg-config', '/nonexistent/pg_config']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot run "/nonexistent/pg_config --sharedir"');
+    expect(result.stderr).toContain('hint: install PostgreSQL\'s pg_config');
+  });
+
+  it('says where the package lacks its extension files, and how to fix it', async () => {
+    const copy = mkdtempSync(join(tmpdir(), 'chronicle-cli-'));
+    try {
+      cpSync(join(packageRoot(), 'dist'), join(copy, 'dist'), { recursive: true });
+      cpSync(join(packageRoot(), 'package.json'), join(copy, 'package.json'));
+      symlinkSync(join(packageRoot(), 'node_modules'), join(copy, 'node_modules'));
+      const { url } = await freshDatabase(server, 'nofiles');
+      const result = await runCli(['install', '--db', url, '--extension-dir', join(copy, 'target')], { entry: join(copy, 'dist/src/cli/main.js') });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`the extension files are missing from ${join(copy, 'extension')}`);
+      expect(result.stderr).toContain('hint: run `npm run generate`');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('reports the SQLSTATE when the role may not create the extension', async () => {
+    const { name } = await freshDatabase(server, 'nosuper');
+    const admin = await connectTo(server, name);
+    await admin.query("DROP ROLE IF EXISTS chronicle_cli_app; CREATE ROLE chronicle_cli_app LOGIN PASSWORD 'app'");
+    await admin.query(`GRANT CREATE ON DATABASE "${name}" TO chronicle_cli_app`);
+    await admin.end();
+    const appUrl = serverUrl({ ...server, user: 'chronicle_cli_app', password: 'app' }, name);
+    const result = await runCli(['install', '--db', appUrl, '--skip-files']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('pg-chronicle: permission denied to create extension "chronicle" (SQLSTATE 42501)\nhint: Must be superuser to create this extension.');
+    expect(await installedVersion(server, name)).toBeNull();
+  });
+
+  it('takes the connection from DATABASE_URL, then from the PG* variables', async () => {
+    const { name, url } = await freshDatabase(server, 'env');
+    const viaUrl = await runCli(['status', '--json'], { env: { DATABASE_URL: url } });
+    expect(JSON.parse(viaUrl.stdout).database).toBe(name);
+    const viaLibpq = await runCli(['status', '--json'], {
+      env: { PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGPASSWORD: server.password, PGDATABASE: name },
+    });
+    expect(viaLibpq.code).toBe(0);
+    expect(JSON.parse(viaLibpq.stdout).database).toBe(name);
+  });
+
+  it('lets two concurrent installs finish without corrupting anything', async () => {
+    const { name, url } = await freshDatabase(server, 'race');
+    const results = await Promise.all([1, 2, 3].map(() => runCli(['install', '--db', url, ...filesOption(server)])));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    const outcomes = results.map((r) => (r.stdout.includes('installed chronicle 0.2.0') ? 'installed' : r.stdout.includes('already installed') ? 'already' : r.stdout));
+    expect(outcomes.sort()).toEqual(['already', 'already', 'installed']);
+    const reference = await freshDatabase(server, 'race_ref');
+    const [raced, fresh] = await Promise.all([name, reference.name].map(async (db) => {
+      const client = await connectTo(server, db);
+      try {
+        if (db === reference.name) await client.query('CREATE EXTENSION chronicle');
+        return await catalogSnapshot(client);
+      } finally {
+        await client.end();
+      }
+    }));
+    expect(raced).toEqual(fresh);
+  });
+});
