@@ -51,6 +51,20 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(snapshot.extension).toEqual([`chronicle ${version} schema=chronicle relocatable=f`]);
   });
 
+  it('the catalog snapshot sees a changed function, privilege, comment and table (so the equality above can fail)', async () => {
+    const fresh = await snapshotAfter(server, 'fresh', ['CREATE EXTENSION chronicle']);
+    const changes: [string, string][] = [
+      ['routines', "ALTER FUNCTION chronicle.version() SET work_mem = '1MB'"],
+      ['routines', 'REVOKE EXECUTE ON FUNCTION chronicle.version() FROM PUBLIC'],
+      ['routines', "COMMENT ON FUNCTION chronicle.version() IS 'changed'"],
+      ['columns', 'CREATE TABLE chronicle.extra (id int PRIMARY KEY)'],
+    ];
+    for (const [section, change] of changes) {
+      const changed = await snapshotAfter(server, 'changed', ['CREATE EXTENSION chronicle', change]);
+      expect(changed[section]).not.toEqual(fresh[section]);
+    }
+  });
+
   it('DROP EXTENSION removes every object it created', async () => {
     const snapshot = await snapshotAfter(server, 'dropped', ['CREATE EXTENSION chronicle', 'DROP EXTENSION chronicle']);
     const leftovers = Object.entries(snapshot).filter(([section, lines]) => section !== 'schema' && lines.length > 0);

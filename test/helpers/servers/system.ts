@@ -33,9 +33,9 @@ export function findSystemInstallation(pgConfig = systemPgConfig()): SystemInsta
   return { pgConfig, major, bindir, extensionDir: join(sharedir, 'extension') };
 }
 
-/** Runs a make target of this repository against pg_config; returns its output. */
-export function make(target: string, pgConfig: string): { status: number; output: string } {
-  const result = spawnSync('make', ['--no-print-directory', target, `PG_CONFIG=${pgConfig}`], { cwd: packageRoot(), encoding: 'utf8' });
+/** Runs make in this repository against pg_config (e.g. ['install'] or ['-n', 'install']). */
+export function make(args: string[], pgConfig: string): { status: number; output: string } {
+  const result = spawnSync('make', ['--no-print-directory', ...args, `PG_CONFIG=${pgConfig}`], { cwd: packageRoot(), encoding: 'utf8' });
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -44,7 +44,7 @@ export async function startSystem(): Promise<RunningServer> {
   if (!installation) {
     throw new ServerProviderError(`no system PostgreSQL: "${systemPgConfig()}" not found or failing (Debian: apt-get install postgresql-15)`);
   }
-  const installed = make('install', installation.pgConfig);
+  const installed = make(['install'], installation.pgConfig);
   if (installed.status !== 0) throw new ServerProviderError(`make install failed:\n${installed.output}`);
   execFileSync(join(installation.bindir, 'postgres'), ['--version']);
   return startLocalCluster({
