@@ -9,4 +9,5 @@ module.exports = {
   testTimeout: 180000,
   maxWorkers: 2,
   verbose: true,
+  reporters: ['default', '<rootDir>/test/helpers/summary-reporter.js'],
 };
