@@ -65,10 +65,12 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     const report = await runCli(['status', '--db', url, '--json']);
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({
-      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: null, logTables: [],
+      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: null,
+      logTables: [{ table: 'chronicle.transaction_log', rows: 0, bytes: expect.any(Number) }],
     });
     const text = await runCli(['status', '--db', url]);
     expect(text.stdout).toMatch(/^installed version: {2}0\.2\.0$/m);
+    expect(text.stdout).toMatch(/^ {2}chronicle\.transaction_log: ~0 rows, \d+\.\d kB$/m);
     expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
   });
 });
