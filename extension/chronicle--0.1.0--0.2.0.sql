@@ -84,7 +84,7 @@ AS $function$
 DECLARE
     v_txid xid8 := pg_catalog.pg_current_xact_id();
     v_cached text := pg_catalog.current_setting('chronicle.transaction_log_id', true);
-    v_session_info_text text := pg_catalog.current_setting('chronicle.session_info', true);
+    v_session_info_text text;
     v_session_info jsonb;
     v_id bigint;
 BEGIN
@@ -92,6 +92,7 @@ BEGIN
         RETURN pg_catalog.split_part(v_cached, ':', 2)::bigint;
     END IF;
 
+    v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);
     IF v_session_info_text <> '' THEN
         BEGIN
             v_session_info := v_session_info_text::jsonb;
