@@ -8,7 +8,6 @@ import type { RunningServer } from './servers/types';
 export const SERVERS_FILE_VARIABLE = 'CHRONICLE_TEST_SERVERS_FILE';
 
 declare global {
-  // eslint-disable-next-line no-var
   var chronicleTestServers: RunningServer[] | undefined;
 }
 
