@@ -2,7 +2,7 @@
  * The machine's own PostgreSQL, found with pg_config (CHRONICLE_PG_CONFIG to choose); the
  * extension goes in with `make install`, as a user would do it.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../../../src/package-root';
 import { startLocalCluster } from './local-cluster';
@@ -46,7 +46,6 @@ export async function startSystem(): Promise<RunningServer> {
   }
   const installed = make(['install'], installation.pgConfig);
   if (installed.status !== 0) throw new ServerProviderError(`make install failed:\n${installed.output}`);
-  execFileSync(join(installation.bindir, 'postgres'), ['--version']);
   return startLocalCluster({
     name: `system-${installation.major}`, kind: 'system', major: installation.major,
     bindir: installation.bindir, extensionDir: installation.extensionDir, pgConfig: installation.pgConfig,
