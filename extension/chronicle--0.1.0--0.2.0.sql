@@ -50,6 +50,427 @@ COMMENT ON COLUMN chronicle.transaction_log.session_info IS
 SELECT pg_catalog.pg_extension_config_dump('chronicle.transaction_log', '');
 SELECT pg_catalog.pg_extension_config_dump('chronicle.transaction_log_id_seq', '');
 
+-- Every version of every audited table: its name, key and logging options, and the transactions
+-- in which that version was valid. table_id is stable across versions; id names one version.
+CREATE TABLE chronicle.audit_table_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_id bigint NOT NULL,
+    schema_name name NOT NULL,
+    table_name name NOT NULL,
+    key_columns name[] NOT NULL,
+    log_old_data boolean NOT NULL,
+    log_new_data boolean NOT NULL,
+    excluded_columns name[] NOT NULL,
+    valid_from bigint NOT NULL,
+    valid_until bigint,
+    CONSTRAINT audit_table_log_valid_range_check CHECK (valid_until IS NULL OR valid_until >= valid_from)
+);
+CREATE UNIQUE INDEX audit_table_log_current_version_key
+    ON chronicle.audit_table_log (table_id) WHERE valid_until IS NULL;
+CREATE INDEX audit_table_log_current_name_idx
+    ON chronicle.audit_table_log (schema_name, table_name) WHERE valid_until IS NULL;
+
+COMMENT ON TABLE chronicle.audit_table_log IS
+    'Every version of every audited table: name, key, logging options and the transactions in which the version was valid.';
+COMMENT ON COLUMN chronicle.audit_table_log.id IS 'Id of this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.table_id IS
+    'Stable id of the audited table, the same in all its versions and in table_event_log and row_log.';
+COMMENT ON COLUMN chronicle.audit_table_log.schema_name IS 'Schema of the table in this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.table_name IS 'Name of the table in this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.key_columns IS
+    'Columns of the row key (the primary key, or a unique key on NOT NULL columns), in key order.';
+COMMENT ON COLUMN chronicle.audit_table_log.log_old_data IS
+    'Whether row_log.old_data holds old values (changed columns on UPDATE, the whole row on DELETE and TRUNCATE).';
+COMMENT ON COLUMN chronicle.audit_table_log.log_new_data IS
+    'Whether row_log.new_data holds new values (the whole row on INSERT, changed columns on UPDATE).';
+COMMENT ON COLUMN chronicle.audit_table_log.excluded_columns IS 'Columns never written to the log.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_from IS
+    'transaction_log id of the transaction that created this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_until IS
+    'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
+
+-- Every version of every column of an audited table.
+CREATE TABLE chronicle.audit_column_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_id bigint NOT NULL,
+    column_name name NOT NULL,
+    ordinal_position smallint NOT NULL,
+    data_type text NOT NULL,
+    column_default text,
+    not_null boolean NOT NULL,
+    generated text,
+    identity text,
+    valid_from bigint NOT NULL,
+    valid_until bigint,
+    CONSTRAINT audit_column_log_valid_range_check CHECK (valid_until IS NULL OR valid_until >= valid_from),
+    CONSTRAINT audit_column_log_generated_check CHECK (generated IN ('STORED', 'VIRTUAL')),
+    CONSTRAINT audit_column_log_identity_check CHECK (identity IN ('ALWAYS', 'BY DEFAULT'))
+);
+CREATE INDEX audit_column_log_table_idx ON chronicle.audit_column_log (table_id, ordinal_position);
+
+COMMENT ON TABLE chronicle.audit_column_log IS
+    'Every version of every column of an audited table, with the transactions in which it was valid.';
+COMMENT ON COLUMN chronicle.audit_column_log.id IS 'Id of this column version.';
+COMMENT ON COLUMN chronicle.audit_column_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.audit_column_log.column_name IS 'Name of the column in this version.';
+COMMENT ON COLUMN chronicle.audit_column_log.ordinal_position IS 'Attribute number of the column (pg_attribute.attnum).';
+COMMENT ON COLUMN chronicle.audit_column_log.data_type IS 'Type with its modifier, as format_type() writes it (e.g. numeric(10,2)).';
+COMMENT ON COLUMN chronicle.audit_column_log.column_default IS 'Default expression, as pg_get_expr() writes it; NULL if none.';
+COMMENT ON COLUMN chronicle.audit_column_log.not_null IS 'Whether the column is NOT NULL.';
+COMMENT ON COLUMN chronicle.audit_column_log.generated IS 'STORED or VIRTUAL for a generated column (the expression is in column_default); NULL otherwise.';
+COMMENT ON COLUMN chronicle.audit_column_log.identity IS 'ALWAYS or BY DEFAULT for an identity column; NULL otherwise.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_from IS 'transaction_log id of the transaction that created this version.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
+    'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
+
+-- One row per statement and audited table that changed rows.
+CREATE TABLE chronicle.table_event_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    transaction_id bigint NOT NULL,
+    table_id bigint NOT NULL,
+    operation text NOT NULL,
+    statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
+    CONSTRAINT table_event_log_operation_check
+        CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+);
+CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log (transaction_id);
+
+COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
+COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
+COMMENT ON COLUMN chronicle.table_event_log.transaction_id IS 'transaction_log id of the transaction.';
+COMMENT ON COLUMN chronicle.table_event_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.table_event_log.operation IS
+    'INSERT, UPDATE, DELETE, TRUNCATE, or BASELINE (the rows the table held when log_table_baseline ran).';
+COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp() of the client statement.';
+
+-- One row per changed row. No id of its own: a statement changes a row at most once, so
+-- (event_id, row_key) identifies an entry and event order is the row's change order.
+CREATE TABLE chronicle.row_log (
+    event_id bigint NOT NULL,
+    table_id bigint NOT NULL,
+    row_key jsonb NOT NULL,
+    old_data jsonb,
+    new_data jsonb
+);
+-- Event ids grow with insertion order, so a BRIN index serves per-event and per-transaction
+-- reads for a fraction of a btree's size and write cost.
+CREATE INDEX row_log_event_idx ON chronicle.row_log USING brin (event_id);
+CREATE INDEX row_log_row_key_idx ON chronicle.row_log (table_id, row_key);
+
+COMMENT ON TABLE chronicle.row_log IS 'One row per changed row of an audited table.';
+COMMENT ON COLUMN chronicle.row_log.event_id IS 'table_event_log id of the statement.';
+COMMENT ON COLUMN chronicle.row_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.row_log.row_key IS
+    'Key of the row after the change as a JSON object, e.g. {"id": 42}; for DELETE and TRUNCATE the key of the removed row.';
+COMMENT ON COLUMN chronicle.row_log.old_data IS
+    'UPDATE: old values of the changed columns (an UPDATE that changes the key always records the old key here). '
+    'DELETE, TRUNCATE: the whole row. NULL for INSERT and BASELINE, or when old data is not logged.';
+COMMENT ON COLUMN chronicle.row_log.new_data IS
+    'Only when new data is logged: INSERT, the whole row; UPDATE, new values of the changed columns. '
+    'BASELINE: always the whole row.';
+
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_table_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_table_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_column_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_column_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.row_log', '');
+
+-- Cluster-wide roles, shared by every database that installs the extension: created when missing.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
+        CREATE ROLE chronicle_viewer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
+        CREATE ROLE chronicle_admin NOLOGIN;
+    END IF;
+    IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
+        GRANT chronicle_viewer TO chronicle_admin;
+    END IF;
+END
+$roles$;
+
+-- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
+-- Renders the capture trigger function of one audited table from its current audit_table_log
+-- version and the table's columns: static SQL per table, so a statement costs one set-based
+-- INSERT into the log and no catalog look-up or dynamic SQL (except TRUNCATE, see below).
+--
+-- The same function serves the table and, for a partitioned table, every partition: all have
+-- the same column names, and each fires only for statements that target it.
+CREATE OR REPLACE FUNCTION chronicle.capture_function_definition(table_id bigint, relation regclass)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_function text := pg_catalog.format('chronicle.%I', 'capture_' || table_id);
+    v_key_new text;       -- key object built from the NEW transition row n
+    v_key_old text;       -- key object built from the OLD transition row o
+    v_key_paired_new text;  -- key object from the positional columns of n (UPDATE)
+    v_key_paired_old text;
+    v_whole_new text;
+    v_whole_old text;
+    v_whole_table text;
+    v_key_table text;
+    v_old_diff text := '';
+    v_new_diff text := '';
+    v_key_changed text := '';
+    v_old_row_columns text := 'r';
+    v_update_old_data text;
+    v_update_new_data text;
+    v_excluded text;
+    v_logged_differs text;
+BEGIN
+    SELECT * INTO v_version
+    FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = capture_function_definition.table_id AND t.valid_until IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
+    END IF;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
+           pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
+    INTO v_key_new, v_key_old, v_key_table
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+
+    -- UPDATE reads both transition tables with positional column names c1..cN, so no user
+    -- column name can clash with the row number r that pairs them.
+    WITH columns AS (
+        SELECT a.attname,
+               'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
+               a.attname = ANY (v_version.key_columns) AS is_key,
+               a.attname = ANY (v_version.excluded_columns) AS is_excluded,
+               -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
+               -- other type (numeric scale, jsonb, citext, json, point, ...) is compared by its
+               -- binary image, which also needs no equality operator and no search_path.
+               (a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                               'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype,
+                               'pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
+                               'pg_catalog.timestamptz'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype,
+                               'pg_catalog.bytea'::pg_catalog.regtype, 'pg_catalog.oid'::pg_catalog.regtype)
+                OR (a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+                    AND EXISTS (SELECT FROM pg_catalog.pg_collation AS c
+                                WHERE c.oid = a.attcollation AND c.collisdeterministic))) AS exact_equality
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+    ), rendered AS (
+        SELECT c.*,
+               CASE WHEN c.exact_equality
+                    THEN pg_catalog.format('o.%s IS DISTINCT FROM n.%s', c.alias, c.alias)
+                    ELSE pg_catalog.format('(ROW(o.%s)::record) *<> (ROW(n.%s)::record)', c.alias, c.alias)
+               END AS differs
+        FROM columns AS c
+    )
+    SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, o.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, n.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key)
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old
+    FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
+          FROM rendered AS rd) AS r;
+
+    IF v_version.log_old_data THEN
+        v_update_old_data := '''{}''::jsonb' || v_old_diff;
+    ELSE
+        -- Without old data, an UPDATE that moves a row to another key still records the old key:
+        -- nothing else could find the row's earlier identity.
+        v_update_old_data := pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%s) END',
+                                               v_key_changed, v_key_paired_old);
+    END IF;
+    v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
+
+    v_excluded := CASE WHEN pg_catalog.cardinality(v_version.excluded_columns) > 0
+                       THEN pg_catalog.format(' - %L::text[]', v_version.excluded_columns)
+                       ELSE '' END;
+    -- A row whose change touches only excluded columns is not logged.
+    IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
+        v_logged_differs := 'o *<> n';
+    END IF;
+    v_whole_new := CASE WHEN v_version.log_new_data THEN 'pg_catalog.to_jsonb(n.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    v_whole_old := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(o.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    v_whole_table := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(t.*)' || v_excluded ELSE 'NULL::jsonb' END;
+
+    RETURN pg_catalog.format($template$
+CREATE OR REPLACE FUNCTION %1$s()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $capture$
+-- Generated by chronicle for %2$s (table id %3$s): regenerated whenever the table or its
+-- audit options change. Do not edit.
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'INSERT'
+            WHERE EXISTS (SELECT FROM new_rows)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
+        FROM event, new_rows AS n;
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
+        -- so rows pair by position even when the update changes their key.
+        WITH changes AS (
+            SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
+                   pg_catalog.jsonb_build_object(%8$s) AS row_key,
+                   %9$s AS old_data,
+                   %10$s AS new_data
+            FROM (SELECT pg_catalog.row_number() OVER (), * FROM old_rows) AS o(%11$s)
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), * FROM new_rows) AS n(%11$s) ON o.r = n.r
+            WHERE o.r IS NULL OR n.r IS NULL OR %13$s
+        ), event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'UPDATE'
+            WHERE EXISTS (SELECT FROM changes)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
+        FROM event, changes AS c;
+    ELSIF TG_OP = 'DELETE' THEN
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'DELETE'
+            WHERE EXISTS (SELECT FROM old_rows)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
+        FROM event, old_rows AS o;
+    ELSE
+        -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
+        -- table fires this trigger on each partition too, and each logs its own rows. The
+        -- relation is the one the trigger fires on, so this is the one dynamic statement.
+        EXECUTE pg_catalog.format(%12$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+    END IF;
+    RETURN NULL;
+END
+$capture$
+$template$,
+        v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
+        v_key_new, v_key_old, v_whole_new, v_whole_old,
+        v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
+        pg_catalog.format($truncate$
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %1$s, 'TRUNCATE'
+            WHERE EXISTS (SELECT FROM ONLY %%1$s)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
+        v_logged_differs);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_function_definition(bigint, regclass) IS
+    'Internal: the CREATE FUNCTION statement of the capture trigger function of an audited table.';
+
+-- ==== functions (src/sql/functions/capture/install_capture.sql)
+-- (Re)creates the capture trigger function of an audited table and its triggers on the table
+-- and, for a partitioned table, on every partition: a statement fires the statement-level
+-- triggers of the relation it names only, so each relation a statement can target needs them.
+CREATE OR REPLACE FUNCTION chronicle.install_capture(table_id bigint, relation regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_function text := pg_catalog.format('chronicle.%I()', 'capture_' || table_id);
+    v_target regclass;
+BEGIN
+    EXECUTE chronicle.capture_function_definition(table_id, relation);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
+
+    FOR v_target IN
+        SELECT relation
+        UNION
+        SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
+    LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_insert AFTER INSERT ON %s '
+            'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_update AFTER UPDATE ON %s '
+            'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_delete AFTER DELETE ON %s '
+            'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_truncate BEFORE TRUNCATE ON %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.install_capture(bigint, regclass) IS
+    'Internal: (re)creates the capture function and triggers of an audited table and its partitions.';
+
+-- Removes the capture triggers from a table and its partitions, and its capture function.
+CREATE OR REPLACE FUNCTION chronicle.remove_capture(table_id bigint, relation regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_target regclass;
+    v_trigger text;
+BEGIN
+    FOR v_target IN
+        SELECT relation
+        UNION
+        SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
+    LOOP
+        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_insert', 'chronicle_capture_update',
+                                         'chronicle_capture_delete', 'chronicle_capture_truncate']
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_trigger, v_target);
+        END LOOP;
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS chronicle.%I()', 'capture_' || table_id);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.remove_capture(bigint, regclass) IS
+    'Internal: drops the capture triggers of a table and its partitions, and its capture function.';
+
+-- ==== functions (src/sql/functions/capture/raise_unpaired_update.sql)
+-- Called by generated UPDATE capture when the OLD and NEW transition tables do not hold the same
+-- number of rows, so rows cannot be paired by position. PostgreSQL fills both in step, one pair
+-- per updated row; the only known exception is a row moved to another partition whose BEFORE
+-- INSERT trigger then skips it. Logging a guess would corrupt history, so the statement fails.
+CREATE OR REPLACE FUNCTION chronicle.raise_unpaired_update(table_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'chronicle cannot pair the old and new rows of an UPDATE on audited table id %', table_id
+        USING ERRCODE = 'P0001',
+              DETAIL = 'The statement''s OLD and NEW transition tables differ in size.',
+              HINT = 'A BEFORE INSERT trigger on a partition skipped a row moved by the UPDATE; update that row in two statements.';
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.raise_unpaired_update(bigint) IS
+    'Internal, for the capture triggers: fails an UPDATE whose old and new rows cannot be paired.';
+
 -- ==== functions (src/sql/functions/core/version.sql)
 CREATE OR REPLACE FUNCTION chronicle.version()
 RETURNS text
@@ -122,6 +543,432 @@ $function$;
 COMMENT ON FUNCTION chronicle.log_transaction() IS
     'Internal, for the capture triggers: this transaction''s chronicle.transaction_log id, logging the transaction on first use.';
 
+-- ==== functions (src/sql/functions/setup/audit_target.sql)
+-- The row key of a table that may be audited: its primary key, else its first unique,
+-- non-partial key on plain NOT NULL columns. Raises a clear error for anything that cannot be
+-- audited, so the setup functions can check every table before they change anything.
+CREATE OR REPLACE FUNCTION chronicle.audit_key_columns(table_name regclass)
+RETURNS name[]
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_class record;
+    v_key name[];
+    v_parent regclass;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT c.relkind, c.relpersistence, c.relispartition, c.relhassubclass, n.nspname
+    INTO v_class
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = table_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', table_name::oid USING ERRCODE = '42P01';
+    END IF;
+
+    IF v_class.nspname = 'chronicle' THEN
+        RAISE EXCEPTION 'cannot audit %: it belongs to chronicle', table_name
+            USING ERRCODE = '42809', HINT = 'chronicle''s own tables are its log; they are never audited.';
+    END IF;
+    IF v_class.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') THEN
+        RAISE EXCEPTION 'cannot audit system relation %', table_name USING ERRCODE = '42809';
+    END IF;
+    IF v_class.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'cannot audit %: it is not a table', table_name
+            USING ERRCODE = '42809', HINT = 'Audit the tables that a view or foreign table reads or writes.';
+    END IF;
+    IF v_class.relpersistence = 't' THEN
+        RAISE EXCEPTION 'cannot audit temporary table %', table_name USING ERRCODE = '0A000';
+    END IF;
+    IF v_class.relispartition THEN
+        SELECT i.inhparent::regclass INTO v_parent
+        FROM pg_catalog.pg_inherits AS i WHERE i.inhrelid = table_name;
+        RAISE EXCEPTION 'cannot audit % on its own: it is a partition of %', table_name, v_parent
+            USING ERRCODE = '0A000',
+                  HINT = 'Audit the partitioned table: its audit covers every partition, whichever relation a statement names.';
+    END IF;
+    IF v_class.relkind = 'r'
+       AND (v_class.relhassubclass OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i WHERE i.inhrelid = table_name)) THEN
+        RAISE EXCEPTION 'cannot audit %: it takes part in table inheritance', table_name
+            USING ERRCODE = '0A000', HINT = 'Only plain and partitioned tables can be audited.';
+    END IF;
+
+    SELECT pg_catalog.array_agg(a.attname ORDER BY k.ord) INTO v_key
+    FROM (
+        SELECT i.indkey, i.indnkeyatts
+        FROM pg_catalog.pg_index AS i
+        JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = table_name
+          AND i.indisunique
+          AND i.indpred IS NULL
+          AND i.indexprs IS NULL
+          AND (i.indisprimary OR NOT EXISTS (
+                SELECT FROM pg_catalog.pg_attribute AS a
+                WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) AND NOT a.attnotnull))
+        ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname
+        LIMIT 1
+    ) AS chosen
+    CROSS JOIN LATERAL pg_catalog.unnest(chosen.indkey::smallint[]) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = table_name AND a.attnum = k.attnum
+    WHERE k.ord <= chosen.indnkeyatts;
+
+    IF v_key IS NULL THEN
+        RAISE EXCEPTION 'cannot audit %: it has no primary key and no unique key on NOT NULL columns', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'chronicle identifies rows by their key: add a primary key (or a unique constraint on NOT NULL columns) and try again.';
+    END IF;
+    RETURN v_key;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.audit_key_columns(regclass) IS
+    'Internal: the row key columns chronicle would use for a table, or an error saying why the table cannot be audited.';
+
+-- The current audit_table_log version of a table, found by its current schema and name.
+CREATE OR REPLACE FUNCTION chronicle.current_table_version(table_name regclass)
+RETURNS chronicle.audit_table_log
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT t.*
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN chronicle.audit_table_log AS t
+      ON t.schema_name = n.nspname AND t.table_name = c.relname AND t.valid_until IS NULL
+    WHERE c.oid = current_table_version.table_name
+$function$;
+
+COMMENT ON FUNCTION chronicle.current_table_version(regclass) IS
+    'Internal: the current chronicle.audit_table_log row of an audited table, or NULL.';
+
+-- ==== functions (src/sql/functions/setup/create_table_audit.sql)
+-- Starts auditing a table: records its version and columns, generates its capture function and
+-- triggers, and optionally logs its current rows as a baseline. Calling it again with the same
+-- options changes nothing and says so; with other options it starts a new table version.
+CREATE OR REPLACE FUNCTION chronicle.create_table_audit(
+    table_name regclass,
+    log_old_data boolean DEFAULT true,
+    log_new_data boolean DEFAULT false,
+    excluded_columns name[] DEFAULT '{}',
+    log_baseline boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_key name[] := chronicle.audit_key_columns(table_name);
+    v_excluded name[];
+    v_unknown name[];
+    v_current chronicle.audit_table_log;
+    v_transaction_id bigint;
+    v_version_id bigint;
+    v_table_id bigint;
+BEGIN
+    IF log_old_data IS NULL OR log_new_data IS NULL OR excluded_columns IS NULL OR log_baseline IS NULL THEN
+        RAISE EXCEPTION 'the options of create_table_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT e.name ORDER BY e.name), '{}') INTO v_excluded
+    FROM pg_catalog.unnest(excluded_columns) AS e(name);
+
+    SELECT pg_catalog.array_agg(e.name ORDER BY e.name) INTO v_unknown
+    FROM pg_catalog.unnest(v_excluded) AS e(name)
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                      WHERE a.attrelid = table_name AND a.attname = e.name AND a.attnum > 0 AND NOT a.attisdropped);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot exclude column(s) % of %: no such column', v_unknown, table_name
+            USING ERRCODE = '42703';
+    END IF;
+    IF v_excluded && v_key THEN
+        RAISE EXCEPTION 'cannot exclude key column(s) % of %', ARRAY(SELECT pg_catalog.unnest(v_excluded) INTERSECT SELECT pg_catalog.unnest(v_key)), table_name
+            USING ERRCODE = '22023', HINT = 'The row key identifies every logged change; it is always logged.';
+    END IF;
+
+    -- Writers wait while the triggers are (re)installed, so no statement is half captured.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL AND EXISTS (
+            SELECT FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = table_name AND t.tgname = 'chronicle_capture_insert') THEN
+        RAISE EXCEPTION 'table % has chronicle capture triggers but is not audited under this name', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'It was probably renamed or moved: drop its chronicle_capture_* triggers, or rename it back.';
+    END IF;
+    IF v_current.id IS NOT NULL
+       AND v_current.key_columns = v_key
+       AND v_current.log_old_data = log_old_data
+       AND v_current.log_new_data = log_new_data
+       AND v_current.excluded_columns = v_excluded THEN
+        RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        IF log_baseline THEN
+            PERFORM chronicle.log_table_baseline(table_name);
+        END IF;
+        RETURN v_current.table_id;
+    END IF;
+
+    v_transaction_id := chronicle.log_transaction();
+    v_version_id := pg_catalog.nextval('chronicle.audit_table_log_id_seq');
+    v_table_id := coalesce(v_current.table_id, v_version_id);
+    IF v_current.id IS NOT NULL THEN
+        UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;
+        RAISE NOTICE 'table % was already audited; its audit options are now changed', table_name;
+    END IF;
+
+    INSERT INTO chronicle.audit_table_log
+        (id, table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns, valid_from)
+    OVERRIDING SYSTEM VALUE
+    SELECT v_version_id, v_table_id, n.nspname, c.relname, v_key, log_old_data, log_new_data, v_excluded, v_transaction_id
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = table_name;
+
+    IF v_current.id IS NULL THEN
+        INSERT INTO chronicle.audit_column_log
+            (table_id, column_name, ordinal_position, data_type, column_default, not_null, generated, identity, valid_from)
+        SELECT v_table_id, a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod),
+               pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull,
+               CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END,
+               CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END,
+               v_transaction_id
+        FROM pg_catalog.pg_attribute AS a
+        LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = table_name AND a.attnum > 0 AND NOT a.attisdropped;
+    END IF;
+
+    PERFORM chronicle.install_capture(v_table_id, table_name);
+    IF log_baseline THEN
+        PERFORM chronicle.log_table_baseline(table_name);
+    END IF;
+    RETURN v_table_id;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean) IS
+    'Starts auditing a table (options: log old data, log new data, excluded columns, baseline); returns its table id.';
+
+-- ==== functions (src/sql/functions/setup/drop_table_audit.sql)
+-- Stops auditing a table. With keep_log (the default) its log stays queryable and restorable;
+-- without it, every log row of the table is deleted too.
+CREATE OR REPLACE FUNCTION chronicle.drop_table_audit(table_name regclass, keep_log boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_current chronicle.audit_table_log;
+    v_transaction_id bigint;
+BEGIN
+    IF table_name IS NULL OR keep_log IS NULL THEN
+        RAISE EXCEPTION 'the arguments of drop_table_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL THEN
+        RAISE NOTICE 'table % is not audited; nothing changed', table_name;
+        RETURN;
+    END IF;
+
+    PERFORM chronicle.remove_capture(v_current.table_id, table_name);
+    IF keep_log THEN
+        v_transaction_id := chronicle.log_transaction();
+        UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;
+        UPDATE chronicle.audit_column_log AS c SET valid_until = v_transaction_id
+        WHERE c.table_id = v_current.table_id AND c.valid_until IS NULL;
+    ELSE
+        DELETE FROM chronicle.row_log AS r WHERE r.table_id = v_current.table_id;
+        DELETE FROM chronicle.table_event_log AS e WHERE e.table_id = v_current.table_id;
+        DELETE FROM chronicle.audit_column_log AS c WHERE c.table_id = v_current.table_id;
+        DELETE FROM chronicle.audit_table_log AS t WHERE t.table_id = v_current.table_id;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.drop_table_audit(regclass, boolean) IS
+    'Stops auditing a table; keep_log => false also deletes its log.';
+
+-- ==== functions (src/sql/functions/setup/log_table_baseline.sql)
+-- Logs the rows an audited table holds now as one BASELINE event, so a forward replay of its
+-- history can start from a complete state. Writers wait until the baseline is taken, so it is
+-- an exact cut between earlier and later events.
+CREATE OR REPLACE FUNCTION chronicle.log_table_baseline(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_current chronicle.audit_table_log;
+    v_key text;
+    v_rows bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', table_name);
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL THEN
+        RAISE EXCEPTION 'table % is not audited', table_name
+            USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
+    END IF;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
+    FROM pg_catalog.unnest(v_current.key_columns) WITH ORDINALITY AS k(name, ord);
+
+    EXECUTE pg_catalog.format($sql$
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %1$s, 'BASELINE'
+            WHERE EXISTS (SELECT FROM %2$s)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, pg_catalog.to_jsonb(t.*) - %4$L::text[]
+        FROM event, %2$s AS t$sql$,
+        v_current.table_id, table_name, v_key, v_current.excluded_columns);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    RETURN v_rows;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_table_baseline(regclass) IS
+    'Logs the current rows of an audited table as a BASELINE event; returns the number of rows logged.';
+
+-- ==== functions (src/sql/functions/setup/schema_audit.sql)
+-- Audits every plain and partitioned table of a schema (partitions are covered through their
+-- partitioned table), except the named ones. Every table is checked before any is changed.
+CREATE OR REPLACE FUNCTION chronicle.create_schema_audit(
+    schema_name name,
+    except_tables name[] DEFAULT '{}',
+    log_old_data boolean DEFAULT true,
+    log_new_data boolean DEFAULT false,
+    log_baseline boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_schema oid;
+    v_unknown name[];
+    v_table regclass;
+    v_tables regclass[];
+    v_newly_audited integer := 0;
+BEGIN
+    IF schema_name IS NULL OR except_tables IS NULL THEN
+        RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+    END IF;
+    IF schema_name = 'chronicle' THEN
+        RAISE EXCEPTION 'cannot audit schema chronicle' USING ERRCODE = '42809',
+            HINT = 'chronicle''s own tables are its log; they are never audited.';
+    END IF;
+    SELECT pg_catalog.array_agg(e.name ORDER BY e.name) INTO v_unknown
+    FROM pg_catalog.unnest(except_tables) AS e(name)
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                      WHERE c.relnamespace = v_schema AND c.relname = e.name AND c.relkind IN ('r', 'p'));
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'except_tables names no table of schema "%": %', schema_name, v_unknown USING ERRCODE = '42P01';
+    END IF;
+
+    SELECT coalesce(pg_catalog.array_agg(c.oid::regclass ORDER BY c.relname), '{}') INTO v_tables
+    FROM pg_catalog.pg_class AS c
+    WHERE c.relnamespace = v_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND c.relpersistence <> 't' AND c.relname <> ALL (except_tables);
+
+    -- Check every table first, so a table that cannot be audited leaves the schema unchanged.
+    FOREACH v_table IN ARRAY v_tables LOOP
+        PERFORM chronicle.audit_key_columns(v_table);
+    END LOOP;
+    FOREACH v_table IN ARRAY v_tables LOOP
+        IF chronicle.current_table_version(v_table) IS NULL THEN
+            v_newly_audited := v_newly_audited + 1;
+        END IF;
+        PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
+    END LOOP;
+    RETURN v_newly_audited;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean) IS
+    'Audits every table of a schema except the named ones; returns how many tables were not audited before.';
+
+-- Stops auditing every audited table of a schema.
+CREATE OR REPLACE FUNCTION chronicle.drop_schema_audit(schema_name name, keep_log boolean DEFAULT true)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table regclass;
+    v_count integer := 0;
+BEGIN
+    IF schema_name IS NULL OR keep_log IS NULL THEN
+        RAISE EXCEPTION 'the arguments of drop_schema_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+    END IF;
+    FOR v_table IN
+        SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_name))
+        FROM chronicle.audit_table_log AS t
+        WHERE t.schema_name = drop_schema_audit.schema_name AND t.valid_until IS NULL
+        ORDER BY t.table_name
+    LOOP
+        CONTINUE WHEN v_table IS NULL;
+        PERFORM chronicle.drop_table_audit(v_table, keep_log);
+        v_count := v_count + 1;
+    END LOOP;
+    IF v_count = 0 THEN
+        RAISE NOTICE 'no table of schema "%" is audited; nothing changed', schema_name;
+    END IF;
+    RETURN v_count;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.drop_schema_audit(name, boolean) IS
+    'Stops auditing every audited table of a schema; returns how many tables it stopped auditing.';
+
+-- ==== views (src/sql/views/audited_tables.sql)
+-- The audited tables, with their current options.
+CREATE OR REPLACE VIEW chronicle.audited_tables AS
+SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_name)) AS audited_table,
+       t.table_id,
+       t.schema_name,
+       t.table_name,
+       t.key_columns,
+       t.log_old_data,
+       t.log_new_data,
+       t.excluded_columns,
+       first_version.started_at AS audited_since
+FROM chronicle.audit_table_log AS t
+LEFT JOIN LATERAL (
+    SELECT x.started_at
+    FROM chronicle.audit_table_log AS v
+    JOIN chronicle.transaction_log AS x ON x.id = v.valid_from
+    WHERE v.table_id = t.table_id
+    ORDER BY v.id
+    LIMIT 1
+) AS first_version ON true
+WHERE t.valid_until IS NULL;
+
+COMMENT ON VIEW chronicle.audited_tables IS 'The tables chronicle audits now, with their options.';
+
 -- ==== event triggers (src/sql/event_triggers.sql)
 -- Event triggers, recreated by every install and upgrade script (none yet).
 
@@ -129,6 +976,35 @@ COMMENT ON FUNCTION chronicle.log_transaction() IS
 -- Privileges, re-emitted by every install and upgrade script.
 GRANT EXECUTE ON FUNCTION chronicle.version() TO PUBLIC;
 
--- Logs are written only by the extension's SECURITY DEFINER functions.
-REVOKE ALL ON FUNCTION chronicle.log_transaction() FROM PUBLIC;
-REVOKE ALL ON TABLE chronicle.transaction_log FROM PUBLIC;
+-- chronicle_viewer reads the log; chronicle_admin (a member of chronicle_viewer) configures it.
+-- Nobody else may read or change it: logs are written only by the extension's SECURITY DEFINER
+-- functions.
+GRANT USAGE ON SCHEMA chronicle TO chronicle_viewer;
+REVOKE ALL ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+    FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+    TO chronicle_viewer;
+
+REVOKE ALL ON FUNCTION
+    chronicle.log_transaction(),
+    chronicle.raise_unpaired_update(bigint),
+    chronicle.capture_function_definition(bigint, regclass),
+    chronicle.install_capture(bigint, regclass),
+    chronicle.remove_capture(bigint, regclass),
+    chronicle.audit_key_columns(regclass),
+    chronicle.current_table_version(regclass),
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean)
+    TO chronicle_admin;

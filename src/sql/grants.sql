@@ -1,6 +1,35 @@
 -- Privileges, re-emitted by every install and upgrade script.
 GRANT EXECUTE ON FUNCTION chronicle.version() TO PUBLIC;
 
--- Logs are written only by the extension's SECURITY DEFINER functions.
-REVOKE ALL ON FUNCTION chronicle.log_transaction() FROM PUBLIC;
-REVOKE ALL ON TABLE chronicle.transaction_log FROM PUBLIC;
+-- chronicle_viewer reads the log; chronicle_admin (a member of chronicle_viewer) configures it.
+-- Nobody else may read or change it: logs are written only by the extension's SECURITY DEFINER
+-- functions.
+GRANT USAGE ON SCHEMA chronicle TO chronicle_viewer;
+REVOKE ALL ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+    FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+    TO chronicle_viewer;
+
+REVOKE ALL ON FUNCTION
+    chronicle.log_transaction(),
+    chronicle.raise_unpaired_update(bigint),
+    chronicle.capture_function_definition(bigint, regclass),
+    chronicle.install_capture(bigint, regclass),
+    chronicle.remove_capture(bigint, regclass),
+    chronicle.audit_key_columns(regclass),
+    chronicle.current_table_version(regclass),
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean)
+    TO chronicle_admin;

@@ -36,3 +36,145 @@ COMMENT ON COLUMN chronicle.transaction_log.session_info IS
 
 SELECT pg_catalog.pg_extension_config_dump('chronicle.transaction_log', '');
 SELECT pg_catalog.pg_extension_config_dump('chronicle.transaction_log_id_seq', '');
+
+-- Every version of every audited table: its name, key and logging options, and the transactions
+-- in which that version was valid. table_id is stable across versions; id names one version.
+CREATE TABLE chronicle.audit_table_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_id bigint NOT NULL,
+    schema_name name NOT NULL,
+    table_name name NOT NULL,
+    key_columns name[] NOT NULL,
+    log_old_data boolean NOT NULL,
+    log_new_data boolean NOT NULL,
+    excluded_columns name[] NOT NULL,
+    valid_from bigint NOT NULL,
+    valid_until bigint,
+    CONSTRAINT audit_table_log_valid_range_check CHECK (valid_until IS NULL OR valid_until >= valid_from)
+);
+CREATE UNIQUE INDEX audit_table_log_current_version_key
+    ON chronicle.audit_table_log (table_id) WHERE valid_until IS NULL;
+CREATE INDEX audit_table_log_current_name_idx
+    ON chronicle.audit_table_log (schema_name, table_name) WHERE valid_until IS NULL;
+
+COMMENT ON TABLE chronicle.audit_table_log IS
+    'Every version of every audited table: name, key, logging options and the transactions in which the version was valid.';
+COMMENT ON COLUMN chronicle.audit_table_log.id IS 'Id of this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.table_id IS
+    'Stable id of the audited table, the same in all its versions and in table_event_log and row_log.';
+COMMENT ON COLUMN chronicle.audit_table_log.schema_name IS 'Schema of the table in this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.table_name IS 'Name of the table in this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.key_columns IS
+    'Columns of the row key (the primary key, or a unique key on NOT NULL columns), in key order.';
+COMMENT ON COLUMN chronicle.audit_table_log.log_old_data IS
+    'Whether row_log.old_data holds old values (changed columns on UPDATE, the whole row on DELETE and TRUNCATE).';
+COMMENT ON COLUMN chronicle.audit_table_log.log_new_data IS
+    'Whether row_log.new_data holds new values (the whole row on INSERT, changed columns on UPDATE).';
+COMMENT ON COLUMN chronicle.audit_table_log.excluded_columns IS 'Columns never written to the log.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_from IS
+    'transaction_log id of the transaction that created this version.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_until IS
+    'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
+
+-- Every version of every column of an audited table.
+CREATE TABLE chronicle.audit_column_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_id bigint NOT NULL,
+    column_name name NOT NULL,
+    ordinal_position smallint NOT NULL,
+    data_type text NOT NULL,
+    column_default text,
+    not_null boolean NOT NULL,
+    generated text,
+    identity text,
+    valid_from bigint NOT NULL,
+    valid_until bigint,
+    CONSTRAINT audit_column_log_valid_range_check CHECK (valid_until IS NULL OR valid_until >= valid_from),
+    CONSTRAINT audit_column_log_generated_check CHECK (generated IN ('STORED', 'VIRTUAL')),
+    CONSTRAINT audit_column_log_identity_check CHECK (identity IN ('ALWAYS', 'BY DEFAULT'))
+);
+CREATE INDEX audit_column_log_table_idx ON chronicle.audit_column_log (table_id, ordinal_position);
+
+COMMENT ON TABLE chronicle.audit_column_log IS
+    'Every version of every column of an audited table, with the transactions in which it was valid.';
+COMMENT ON COLUMN chronicle.audit_column_log.id IS 'Id of this column version.';
+COMMENT ON COLUMN chronicle.audit_column_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.audit_column_log.column_name IS 'Name of the column in this version.';
+COMMENT ON COLUMN chronicle.audit_column_log.ordinal_position IS 'Attribute number of the column (pg_attribute.attnum).';
+COMMENT ON COLUMN chronicle.audit_column_log.data_type IS 'Type with its modifier, as format_type() writes it (e.g. numeric(10,2)).';
+COMMENT ON COLUMN chronicle.audit_column_log.column_default IS 'Default expression, as pg_get_expr() writes it; NULL if none.';
+COMMENT ON COLUMN chronicle.audit_column_log.not_null IS 'Whether the column is NOT NULL.';
+COMMENT ON COLUMN chronicle.audit_column_log.generated IS 'STORED or VIRTUAL for a generated column (the expression is in column_default); NULL otherwise.';
+COMMENT ON COLUMN chronicle.audit_column_log.identity IS 'ALWAYS or BY DEFAULT for an identity column; NULL otherwise.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_from IS 'transaction_log id of the transaction that created this version.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
+    'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
+
+-- One row per statement and audited table that changed rows.
+CREATE TABLE chronicle.table_event_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    transaction_id bigint NOT NULL,
+    table_id bigint NOT NULL,
+    operation text NOT NULL,
+    statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
+    CONSTRAINT table_event_log_operation_check
+        CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+);
+CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log (transaction_id);
+
+COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
+COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
+COMMENT ON COLUMN chronicle.table_event_log.transaction_id IS 'transaction_log id of the transaction.';
+COMMENT ON COLUMN chronicle.table_event_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.table_event_log.operation IS
+    'INSERT, UPDATE, DELETE, TRUNCATE, or BASELINE (the rows the table held when log_table_baseline ran).';
+COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp() of the client statement.';
+
+-- One row per changed row. No id of its own: a statement changes a row at most once, so
+-- (event_id, row_key) identifies an entry and event order is the row's change order.
+CREATE TABLE chronicle.row_log (
+    event_id bigint NOT NULL,
+    table_id bigint NOT NULL,
+    row_key jsonb NOT NULL,
+    old_data jsonb,
+    new_data jsonb
+);
+-- Event ids grow with insertion order, so a BRIN index serves per-event and per-transaction
+-- reads for a fraction of a btree's size and write cost.
+CREATE INDEX row_log_event_idx ON chronicle.row_log USING brin (event_id);
+CREATE INDEX row_log_row_key_idx ON chronicle.row_log (table_id, row_key);
+
+COMMENT ON TABLE chronicle.row_log IS 'One row per changed row of an audited table.';
+COMMENT ON COLUMN chronicle.row_log.event_id IS 'table_event_log id of the statement.';
+COMMENT ON COLUMN chronicle.row_log.table_id IS 'audit_table_log.table_id of the table.';
+COMMENT ON COLUMN chronicle.row_log.row_key IS
+    'Key of the row after the change as a JSON object, e.g. {"id": 42}; for DELETE and TRUNCATE the key of the removed row.';
+COMMENT ON COLUMN chronicle.row_log.old_data IS
+    'UPDATE: old values of the changed columns (an UPDATE that changes the key always records the old key here). '
+    'DELETE, TRUNCATE: the whole row. NULL for INSERT and BASELINE, or when old data is not logged.';
+COMMENT ON COLUMN chronicle.row_log.new_data IS
+    'Only when new data is logged: INSERT, the whole row; UPDATE, new values of the changed columns. '
+    'BASELINE: always the whole row.';
+
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_table_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_table_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_column_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.audit_column_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.row_log', '');
+
+-- Cluster-wide roles, shared by every database that installs the extension: created when missing.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
+        CREATE ROLE chronicle_viewer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
+        CREATE ROLE chronicle_admin NOLOGIN;
+    END IF;
+    IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
+        GRANT chronicle_viewer TO chronicle_admin;
+    END IF;
+END
+$roles$;

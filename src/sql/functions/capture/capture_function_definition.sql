@@ -1,0 +1,185 @@
+-- Renders the capture trigger function of one audited table from its current audit_table_log
+-- version and the table's columns: static SQL per table, so a statement costs one set-based
+-- INSERT into the log and no catalog look-up or dynamic SQL (except TRUNCATE, see below).
+--
+-- The same function serves the table and, for a partitioned table, every partition: all have
+-- the same column names, and each fires only for statements that target it.
+CREATE OR REPLACE FUNCTION chronicle.capture_function_definition(table_id bigint, relation regclass)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_function text := pg_catalog.format('chronicle.%I', 'capture_' || table_id);
+    v_key_new text;       -- key object built from the NEW transition row n
+    v_key_old text;       -- key object built from the OLD transition row o
+    v_key_paired_new text;  -- key object from the positional columns of n (UPDATE)
+    v_key_paired_old text;
+    v_whole_new text;
+    v_whole_old text;
+    v_whole_table text;
+    v_key_table text;
+    v_old_diff text := '';
+    v_new_diff text := '';
+    v_key_changed text := '';
+    v_old_row_columns text := 'r';
+    v_update_old_data text;
+    v_update_new_data text;
+    v_excluded text;
+    v_logged_differs text;
+BEGIN
+    SELECT * INTO v_version
+    FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = capture_function_definition.table_id AND t.valid_until IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
+    END IF;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
+           pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
+    INTO v_key_new, v_key_old, v_key_table
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+
+    -- UPDATE reads both transition tables with positional column names c1..cN, so no user
+    -- column name can clash with the row number r that pairs them.
+    WITH columns AS (
+        SELECT a.attname,
+               'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
+               a.attname = ANY (v_version.key_columns) AS is_key,
+               a.attname = ANY (v_version.excluded_columns) AS is_excluded,
+               -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
+               -- other type (numeric scale, jsonb, citext, json, point, ...) is compared by its
+               -- binary image, which also needs no equality operator and no search_path.
+               (a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                               'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype,
+                               'pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
+                               'pg_catalog.timestamptz'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype,
+                               'pg_catalog.bytea'::pg_catalog.regtype, 'pg_catalog.oid'::pg_catalog.regtype)
+                OR (a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+                    AND EXISTS (SELECT FROM pg_catalog.pg_collation AS c
+                                WHERE c.oid = a.attcollation AND c.collisdeterministic))) AS exact_equality
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+    ), rendered AS (
+        SELECT c.*,
+               CASE WHEN c.exact_equality
+                    THEN pg_catalog.format('o.%s IS DISTINCT FROM n.%s', c.alias, c.alias)
+                    ELSE pg_catalog.format('(ROW(o.%s)::record) *<> (ROW(n.%s)::record)', c.alias, c.alias)
+               END AS differs
+        FROM columns AS c
+    )
+    SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, o.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, n.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key)
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old
+    FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
+          FROM rendered AS rd) AS r;
+
+    IF v_version.log_old_data THEN
+        v_update_old_data := '''{}''::jsonb' || v_old_diff;
+    ELSE
+        -- Without old data, an UPDATE that moves a row to another key still records the old key:
+        -- nothing else could find the row's earlier identity.
+        v_update_old_data := pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%s) END',
+                                               v_key_changed, v_key_paired_old);
+    END IF;
+    v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
+
+    v_excluded := CASE WHEN pg_catalog.cardinality(v_version.excluded_columns) > 0
+                       THEN pg_catalog.format(' - %L::text[]', v_version.excluded_columns)
+                       ELSE '' END;
+    -- A row whose change touches only excluded columns is not logged.
+    IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
+        v_logged_differs := 'o *<> n';
+    END IF;
+    v_whole_new := CASE WHEN v_version.log_new_data THEN 'pg_catalog.to_jsonb(n.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    v_whole_old := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(o.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    v_whole_table := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(t.*)' || v_excluded ELSE 'NULL::jsonb' END;
+
+    RETURN pg_catalog.format($template$
+CREATE OR REPLACE FUNCTION %1$s()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $capture$
+-- Generated by chronicle for %2$s (table id %3$s): regenerated whenever the table or its
+-- audit options change. Do not edit.
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'INSERT'
+            WHERE EXISTS (SELECT FROM new_rows)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
+        FROM event, new_rows AS n;
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
+        -- so rows pair by position even when the update changes their key.
+        WITH changes AS (
+            SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
+                   pg_catalog.jsonb_build_object(%8$s) AS row_key,
+                   %9$s AS old_data,
+                   %10$s AS new_data
+            FROM (SELECT pg_catalog.row_number() OVER (), * FROM old_rows) AS o(%11$s)
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), * FROM new_rows) AS n(%11$s) ON o.r = n.r
+            WHERE o.r IS NULL OR n.r IS NULL OR %13$s
+        ), event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'UPDATE'
+            WHERE EXISTS (SELECT FROM changes)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
+        FROM event, changes AS c;
+    ELSIF TG_OP = 'DELETE' THEN
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %3$s, 'DELETE'
+            WHERE EXISTS (SELECT FROM old_rows)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
+        FROM event, old_rows AS o;
+    ELSE
+        -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
+        -- table fires this trigger on each partition too, and each logs its own rows. The
+        -- relation is the one the trigger fires on, so this is the one dynamic statement.
+        EXECUTE pg_catalog.format(%12$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+    END IF;
+    RETURN NULL;
+END
+$capture$
+$template$,
+        v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
+        v_key_new, v_key_old, v_whole_new, v_whole_old,
+        v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
+        pg_catalog.format($truncate$
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %1$s, 'TRUNCATE'
+            WHERE EXISTS (SELECT FROM ONLY %%1$s)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
+        v_logged_differs);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_function_definition(bigint, regclass) IS
+    'Internal: the CREATE FUNCTION statement of the capture trigger function of an audited table.';

@@ -1,0 +1,46 @@
+-- Logs the rows an audited table holds now as one BASELINE event, so a forward replay of its
+-- history can start from a complete state. Writers wait until the baseline is taken, so it is
+-- an exact cut between earlier and later events.
+CREATE OR REPLACE FUNCTION chronicle.log_table_baseline(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_current chronicle.audit_table_log;
+    v_key text;
+    v_rows bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', table_name);
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL THEN
+        RAISE EXCEPTION 'table % is not audited', table_name
+            USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
+    END IF;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
+    FROM pg_catalog.unnest(v_current.key_columns) WITH ORDINALITY AS k(name, ord);
+
+    EXECUTE pg_catalog.format($sql$
+        WITH event AS (
+            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
+            SELECT chronicle.log_transaction(), %1$s, 'BASELINE'
+            WHERE EXISTS (SELECT FROM %2$s)
+            RETURNING id
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, pg_catalog.to_jsonb(t.*) - %4$L::text[]
+        FROM event, %2$s AS t$sql$,
+        v_current.table_id, table_name, v_key, v_current.excluded_columns);
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    RETURN v_rows;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_table_baseline(regclass) IS
+    'Logs the current rows of an audited table as a BASELINE event; returns the number of rows logged.';
