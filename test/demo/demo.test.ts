@@ -10,5 +10,10 @@ it('runs the demo to the end with readable output', () => {
   expect(result.stdout).toContain('installed chronicle 0.1.0');
   expect(result.stdout).toContain('chronicle 0.1.0 -> 0.2.0');
   expect(result.stdout).toMatch(/ version\n-+\n 0\.2\.0\n\(1 row\)/);
+  // The audit trail the example script queries: the annotated transaction, a change of key
+  // logged as one change with the old key, and the deleted row kept whole.
+  expect(result.stdout).toContain('{"user": "alice@example.com", "request_id": "r-1001"}');
+  expect(result.stdout).toMatch(/ UPDATE +\| \{"id": 20\} +\| \{"id": 2, "total": 5\.00\}/);
+  expect(result.stdout).toMatch(/ DELETE +\| \{"id": 3\} +\| \{"id": 3, "tags": \["express"\], "total": 42\.00/);
   expect(result.stdout).toContain('server stopped and its files removed');
 });
