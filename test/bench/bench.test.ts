@@ -1,0 +1,123 @@
+/**
+ * The benchmark harness, bounded: a tiny table, one repetition. Checks the structure and sanity
+ * of the results and that the log holds one row per changed row; never timings or ratios.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from 'pg';
+import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { serverUrl, type ServerInfo } from '../helpers/servers/types';
+import { runBenchmark } from './harness';
+import { run, type Output } from './main';
+import { renderReport } from './report';
+import { writeResultsFile, type BenchOptions, type BenchResults, type WorkloadId } from './results';
+
+const OPTIONS: BenchOptions = { rows: 500, repetitions: 1, transactions: 20 };
+const CHANGED_ROWS: Record<WorkloadId, number> = { insert: 500, update: 500, single_row_update: 20, ten_row_update: 200, delete: 500 };
+const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
+
+function capture(): Output & { text(): string } {
+  const lines: string[] = [];
+  return { out: (t) => lines.push(t), err: (t) => lines.push(t), text: () => lines.join('\n') };
+}
+
+describe('command line', () => {
+  it('refuses unusable options with exit code 2 before starting anything', async () => {
+    const output = capture();
+    expect(await run(['--rows', '5', '--repetitions', '0'], output)).toBe(2);
+    expect(output.text()).toContain('--rows must be an integer of at least 10, not 5; --repetitions must be an integer of at least 1, not 0');
+    expect(await run(['--db', 'postgresql://localhost/x', '--major', '15'], output)).toBe(2);
+  });
+});
+
+describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {
+  const database = databaseNameFor(__filename);
+  let client: Client;
+  let results: BenchResults;
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'chronicle-bench-test-'));
+    await createDatabase(server, database);
+    client = await connectTo(server, database);
+    results = await runBenchmark(client, OPTIONS);
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await dropDatabase(server, database);
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('runs every workload once on each table, both changing the same rows and the audited one logging each', () => {
+    expect(results.workloads.map((w) => w.id)).toEqual(['insert', 'update', 'single_row_update', 'ten_row_update', 'delete']);
+    for (const w of results.workloads) {
+      const expected = CHANGED_ROWS[w.id];
+      expect(w.unaudited).toEqual([{ ms: expect.any(Number), changedRows: expected }]);
+      expect(w.audited).toEqual([{ ms: expect.any(Number), changedRows: expected, loggedRows: expected, logBytes: expect.any(Object) }]);
+      expect(Object.keys(w.audited[0].logBytes).sort()).toEqual(LOG_TABLES);
+      for (const r of [...w.unaudited, ...w.audited]) expect(r.ms).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves in the log exactly the rows the repetition changed, by operation', async () => {
+    const logged = await client.query(
+      `SELECT e.operation, count(*)::integer AS rows
+         FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+        GROUP BY e.operation ORDER BY e.operation`,
+    );
+    expect(logged.rows).toEqual([
+      { operation: 'DELETE', rows: 500 },
+      { operation: 'INSERT', rows: 500 },
+      { operation: 'UPDATE', rows: 500 + 20 + 200 },
+    ]);
+    // one transaction per bulk statement, per single-row transaction and per 10-row statement
+    const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle.transaction_log');
+    expect(transactions.rows[0].n).toBe(3 + 20 + 20);
+  });
+
+  it('measures log growth for the bulk workloads', () => {
+    for (const id of ['insert', 'update', 'delete']) {
+      const w = results.workloads.find((x) => x.id === id)!;
+      expect(w.audited[0].logBytes.row_log).toBeGreaterThan(0);
+      for (const bytes of Object.values(w.audited[0].logBytes)) expect(bytes).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('summarizes every workload, the DELETE also against the unaudited INSERT, and renders them', () => {
+    expect(results.summary.map((r) => r.workload)).toEqual([
+      'bulk INSERT', 'bulk UPDATE of 1 column', 'bulk DELETE', 'bulk DELETE, audited vs unaudited INSERT',
+      'single-row UPDATE, per transaction', '10-row UPDATE, per statement',
+    ]);
+    for (const r of results.summary) {
+      for (const figure of [r.unauditedMs, r.auditedMs, r.ratio]) expect(Number.isFinite(figure) && figure > 0).toBe(true);
+      if (r.workload.includes('vs unaudited INSERT')) expect(r.logBytesPerChangedRow).toBeNull();
+      else expect(r.logBytesPerChangedRow).toBeGreaterThanOrEqual(0);
+    }
+    const report = renderReport(results);
+    expect(report).toContain(`on PostgreSQL ${results.server.version};`);
+    expect(report).toMatch(/fsync=\w+/);
+    for (const r of results.summary) expect(report).toContain(` ${r.workload} `);
+  });
+
+  it('writes the results as JSON that reads back the same', () => {
+    const path = join(directory, 'results.json');
+    writeResultsFile(path, results);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(results);
+  });
+
+  it('runs from the command line on a server given by URL, in a database it creates and drops', async () => {
+    const path = join(directory, 'cli.json');
+    const output = capture();
+    const code = await run(['--db', serverUrl(server, 'postgres'), '--rows', '100', '--repetitions', '1', '--transactions', '5', '--json', path], output);
+    expect(output.text()).not.toContain('bench:');
+    expect(code).toBe(0);
+    expect(output.text()).toContain(`results written to ${path}`);
+    const written = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+    expect(written.options).toEqual({ rows: 100, repetitions: 1, transactions: 5 });
+    expect(written.summary).toHaveLength(6);
+    const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'chronicle\\_bench\\_%'");
+    expect(left.rows).toEqual([]);
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * The benchmark's tables: a source table holding the data once, and two tables of the same
+ * definition filled from it, one of them audited with chronicle's default options.
+ */
+import { DatabaseError as PgDatabaseError, type Client } from 'pg';
+import format from 'pg-format';
+import { ExtensionFilesNotFoundError } from '../../src/errors';
+
+export const BENCH_SCHEMA = 'chronicle_bench';
+
+/** Quoted, schema-qualified names. */
+export interface BenchTables {
+  source: string;
+  unaudited: string;
+  audited: string;
+}
+
+/** Eight columns of mixed types, as an application table might have. */
+const COLUMNS = `
+  id bigint PRIMARY KEY,
+  a integer NOT NULL,
+  b text NOT NULL,
+  c numeric(12,2) NOT NULL,
+  d timestamptz NOT NULL,
+  e boolean NOT NULL,
+  f jsonb NOT NULL,
+  g text`;
+
+/** Deterministic rows (no now(), no random()), so every run of the harness writes the same data. */
+const SOURCE_ROWS = `
+  SELECT i, (i % 1000)::integer, md5(i::text), round(i * 1.37, 2),
+         timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second', i % 2 = 0,
+         jsonb_build_object('n', i, 'tag', 't' || i % 10),
+         CASE WHEN i % 10 <> 0 THEN 'note ' || i END
+    FROM generate_series(1, $1::bigint) AS i`;
+
+/** The log tables whose growth is measured, in schema chronicle. */
+export const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
+
+export const LOG_RELATIONS = LOG_TABLES.map((t) => format('chronicle.%I', t));
+
+/**
+ * Installs chronicle into the (fresh) database and creates the tables. CREATE EXTENSION, not
+ * IF NOT EXISTS: the harness truncates the log tables, so it must never run where a log exists.
+ */
+export async function createFixture(client: Client, rows: number): Promise<BenchTables> {
+  const name = (table: string) => format('%I.%I', BENCH_SCHEMA, table);
+  const tables: BenchTables = { source: name('source'), unaudited: name('unaudited'), audited: name('audited') };
+  try {
+    await client.query('CREATE EXTENSION chronicle');
+  } catch (error) {
+    if (error instanceof PgDatabaseError && error.code === '58P01') {
+      throw new ExtensionFilesNotFoundError(`the server lacks chronicle's files: ${error.message}`,
+        'run `make install` for that server (PG_CONFIG=/path/to/its/pg_config), or leave out --db to use an embedded server', { cause: error });
+    }
+    throw error;
+  }
+  await client.query(format('CREATE SCHEMA %I', BENCH_SCHEMA));
+  await client.query(format('CREATE TABLE %s (%s)', tables.source, COLUMNS));
+  await client.query(format('INSERT INTO %s %s', tables.source, SOURCE_ROWS), [rows]);
+  // Autovacuum off on every table a run touches: the harness vacuums between runs itself, and a
+  // worker starting in the middle of a timed statement would skew that one run.
+  for (const table of [tables.unaudited, tables.audited]) {
+    await client.query(format('CREATE TABLE %s (%s) WITH (autovacuum_enabled = off)', table, COLUMNS));
+  }
+  for (const log of LOG_RELATIONS) await client.query(format('ALTER TABLE %s SET (autovacuum_enabled = off)', log));
+  await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
+  await client.query(format('VACUUM (ANALYZE) %s', tables.source));
+  return tables;
+}
+
+/** Empties the benchmark tables and the log, so each repetition starts from the same state. */
+export async function resetState(client: Client, tables: BenchTables): Promise<void> {
+  await client.query(format('TRUNCATE %s, %s', tables.unaudited, tables.audited));
+  await client.query(format('TRUNCATE %s', LOG_RELATIONS.join(', ')));
+}

@@ -1,0 +1,37 @@
+/** The printed figures: medians over the repetitions, one row per comparison. Pure. */
+import { median } from './measure';
+import type { AuditedRun, Run, SummaryRow, WorkloadId, WorkloadResult } from './results';
+
+function bytesPerChangedRow(run: AuditedRun): number {
+  const bytes = Object.values(run.logBytes).reduce((sum, b) => sum + b, 0);
+  return bytes / run.changedRows;
+}
+
+function row(workload: string, unaudited: Run[], audited: Run[], logBytesPerChangedRow: number | null): SummaryRow {
+  const unauditedMs = median(unaudited.map((r) => r.ms));
+  const auditedMs = median(audited.map((r) => r.ms));
+  return { workload, unauditedMs, auditedMs, ratio: auditedMs / unauditedMs, logBytesPerChangedRow };
+}
+
+function measured(w: WorkloadResult): SummaryRow {
+  return row(w.title, w.unaudited, w.audited, median(w.audited.map(bytesPerChangedRow)));
+}
+
+export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
+  const find = (id: WorkloadId): WorkloadResult => {
+    const found = workloads.find((w) => w.id === id);
+    if (!found) throw new RangeError(`no results for workload ${id}`);
+    return found;
+  };
+  const [insert, update, del, single, ten] = (['insert', 'update', 'delete', 'single_row_update', 'ten_row_update'] as const).map(find);
+  return [
+    measured(insert),
+    measured(update),
+    measured(del),
+    // An unaudited DELETE only marks rows dead, while an audited one also writes each of them to
+    // the log: its cost is also stated against inserting the same rows.
+    row(`${del.title}, audited vs unaudited INSERT`, insert.unaudited, del.audited, null),
+    measured(single),
+    measured(ten),
+  ];
+}
