@@ -6,7 +6,7 @@ CREATE TABLE chronicle.transaction_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     txid xid8 NOT NULL,
     started_at timestamptz NOT NULL,
-    session_user_name name NOT NULL,
+    session_user_name text NOT NULL,  -- text, not name: name is a fixed 64 bytes
     client_addr inet,
     client_port integer,
     application_name text,
