@@ -37,7 +37,7 @@ CREATE TABLE chronicle.transaction_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     txid xid8 NOT NULL,
     started_at timestamptz NOT NULL,
-    session_user_name name NOT NULL,
+    session_user_name text NOT NULL,  -- text, not name: name is a fixed 64 bytes
     client_addr inet,
     client_port integer,
     application_name text,
@@ -72,7 +72,7 @@ SELECT pg_catalog.pg_extension_config_dump('chronicle.transaction_log_id_seq', '
 -- in which that version was valid. table_id is stable across versions; id names one version.
 CREATE TABLE chronicle.audit_table_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    table_id bigint NOT NULL,
+    table_id integer NOT NULL,
     schema_name name NOT NULL,
     table_name name NOT NULL,
     key_columns name[] NOT NULL,
@@ -92,7 +92,7 @@ COMMENT ON TABLE chronicle.audit_table_log IS
     'Every version of every audited table: name, key, logging options and the transactions in which the version was valid.';
 COMMENT ON COLUMN chronicle.audit_table_log.id IS 'Id of this version.';
 COMMENT ON COLUMN chronicle.audit_table_log.table_id IS
-    'Stable id of the audited table, the same in all its versions and in table_event_log and row_log.';
+    'Stable id of the audited table (the id of its first version), the same in all its versions and in table_event_log and row_log.';
 COMMENT ON COLUMN chronicle.audit_table_log.schema_name IS 'Schema of the table in this version.';
 COMMENT ON COLUMN chronicle.audit_table_log.table_name IS 'Name of the table in this version.';
 COMMENT ON COLUMN chronicle.audit_table_log.key_columns IS
@@ -110,7 +110,7 @@ COMMENT ON COLUMN chronicle.audit_table_log.valid_until IS
 -- Every version of every column of an audited table.
 CREATE TABLE chronicle.audit_column_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    table_id bigint NOT NULL,
+    table_id integer NOT NULL,
     column_name name NOT NULL,
     ordinal_position smallint NOT NULL,
     data_type text NOT NULL,
@@ -145,13 +145,15 @@ COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
 CREATE TABLE chronicle.table_event_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     transaction_id bigint NOT NULL,
-    table_id bigint NOT NULL,
+    table_id integer NOT NULL,
     operation text NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
     CONSTRAINT table_event_log_operation_check
         CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
 );
-CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log (transaction_id);
+-- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
+-- fraction of the write cost of a btree, which single-row transactions would pay on every statement.
+CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log USING brin (transaction_id);
 
 COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
 COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
@@ -165,7 +167,7 @@ COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp
 -- (event_id, row_key) identifies an entry and event order is the row's change order.
 CREATE TABLE chronicle.row_log (
     event_id bigint NOT NULL,
-    table_id bigint NOT NULL,
+    table_id integer NOT NULL,
     row_key jsonb NOT NULL,
     old_data jsonb,
     new_data jsonb
@@ -173,7 +175,11 @@ CREATE TABLE chronicle.row_log (
 -- Event ids grow with insertion order, so a BRIN index serves per-event and per-transaction
 -- reads for a fraction of a btree's size and write cost.
 CREATE INDEX row_log_event_idx ON chronicle.row_log USING brin (event_id);
-CREATE INDEX row_log_row_key_idx ON chronicle.row_log (table_id, row_key);
+-- The history of one row is found by the hash of its key, then rechecked on row_key itself:
+-- an index entry of two integers costs a fraction of a btree on the jsonb key, to write and to
+-- store. Look-ups: WHERE table_id = $1 AND pg_catalog.jsonb_hash(row_key) = pg_catalog.jsonb_hash($2)
+-- AND row_key = $2.
+CREATE INDEX row_log_row_key_idx ON chronicle.row_log (table_id, pg_catalog.jsonb_hash(row_key));
 
 COMMENT ON TABLE chronicle.row_log IS 'One row per changed row of an audited table.';
 COMMENT ON COLUMN chronicle.row_log.event_id IS 'table_event_log id of the statement.';
@@ -242,6 +248,8 @@ DECLARE
     v_update_new_data text;
     v_excluded text;
     v_logged_differs text;
+    v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
+    v_new_select text;
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -259,7 +267,7 @@ BEGIN
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.
     WITH columns AS (
-        SELECT a.attname,
+        SELECT a.attname, a.atttypid,
                'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
                a.attname = ANY (v_version.key_columns) AS is_key,
                a.attname = ANY (v_version.excluded_columns) AS is_excluded,
@@ -285,16 +293,21 @@ BEGIN
         FROM columns AS c
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
-           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, o.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
-           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, n.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'o.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'n.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
-           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key)
-    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_old_select
     FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
+
+    v_new_select := v_old_select;
 
     IF v_version.log_old_data THEN
         v_update_old_data := '''{}''::jsonb' || v_old_diff;
@@ -313,9 +326,18 @@ BEGIN
     IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
         v_logged_differs := 'o *<> n';
     END IF;
-    v_whole_new := CASE WHEN v_version.log_new_data THEN 'pg_catalog.to_jsonb(n.*)' || v_excluded ELSE 'NULL::jsonb' END;
-    v_whole_old := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(o.*)' || v_excluded ELSE 'NULL::jsonb' END;
-    v_whole_table := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(t.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    -- Whole rows: to_jsonb of the row, corrected for the values it would not log exactly.
+    v_whole_new := CASE WHEN v_version.log_new_data
+                        THEN '(pg_catalog.to_jsonb(n.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'n', v_version.excluded_columns)
+                        ELSE 'NULL::jsonb' END;
+    v_whole_old := CASE WHEN v_version.log_old_data
+                        THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_version.excluded_columns)
+                        ELSE 'NULL::jsonb' END;
+    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument)
+    v_whole_table := CASE WHEN v_version.log_old_data
+                          THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
+                                                  || chronicle.capture_row_corrections(relation, 't', v_version.excluded_columns), '%', '%%')
+                          ELSE 'NULL::jsonb' END;
 
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
@@ -339,14 +361,15 @@ BEGIN
         FROM event, new_rows AS n;
     ELSIF TG_OP = 'UPDATE' THEN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
-        -- so rows pair by position even when the update changes their key.
+        -- so rows pair by position even when the update changes their key. Their columns are
+        -- taken by name: a partition's own columns may be in another order than the table's.
         WITH changes AS (
             SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
                    pg_catalog.jsonb_build_object(%8$s) AS row_key,
                    %9$s AS old_data,
                    %10$s AS new_data
-            FROM (SELECT pg_catalog.row_number() OVER (), * FROM old_rows) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), * FROM new_rows) AS n(%11$s) ON o.r = n.r
+            FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %15$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
             WHERE o.r IS NULL OR n.r IS NULL OR %13$s
         ), event AS (
             INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
@@ -390,12 +413,143 @@ $template$,
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
         FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
-        v_logged_differs);
+        v_logged_differs, v_old_select, v_new_select);
 END
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_function_definition(bigint, regclass) IS
     'Internal: the CREATE FUNCTION statement of the capture trigger function of an audited table.';
+
+-- ==== functions (src/sql/functions/capture/capture_value.sql)
+-- Values are logged as to_jsonb writes them, so that jsonb_populate_record reads them back. For
+-- a few values that is not exact: to_jsonb writes float -0 as 0, drops the lower bounds of an
+-- array ('[0:1]={5,6}' becomes [5, 6]), and so loses both inside arrays and composites. Such a
+-- value is logged as its text form instead, a JSON string, which jsonb_populate_record also
+-- reads back (through the type's input function), exactly.
+--
+-- These functions are used when a capture function is generated: they decide, per column type,
+-- whether a value may need that, and render the test. Types that never need it cost nothing.
+
+-- Whether to_jsonb may lose something of a value of this type: float4 and float8 (-0), every
+-- array (lower bounds), and composites with such a field; domains as their base type.
+CREATE FUNCTION chronicle.capture_type_may_lose(value_type oid)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+BEGIN
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'c' THEN
+        RETURN EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = v_type.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                         AND chronicle.capture_type_may_lose(a.atttypid));
+    END IF;
+    RETURN false;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_type_may_lose(oid) IS
+    'Internal, for generating capture functions: whether to_jsonb may lose part of a value of this type (float -0, array lower bounds).';
+
+-- The SQL condition, on the SQL expression value of the given type, that is true when to_jsonb
+-- would lose part of the value, so that it must be logged as its text form; NULL when to_jsonb
+-- never loses anything of that type.
+CREATE FUNCTION chronicle.capture_lossy_condition(value_type oid, value text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+    -- In the text form of an array or composite: a float -0 between delimiters, or the
+    -- dimensions of an array whose lower bounds are not all 1 ("[0:1]={...}"). A text field
+    -- that looks the same only makes a value be logged as text, which is exact too.
+    v_text_pattern constant text := '(^|[{(,])-0($|[,)}])|\]=';
+BEGIN
+    IF NOT chronicle.capture_type_may_lose(value_type) THEN
+        RETURN NULL;
+    END IF;
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        -- -0 is the one float whose binary image is the sign bit alone
+        RETURN pg_catalog.format('pg_catalog.float8send((%s)::pg_catalog.float8) OPERATOR(pg_catalog.=) %L::pg_catalog.bytea',
+                                 value, '\x8000000000000000');
+    END IF;
+    IF v_type.typtype = 'b' AND NOT chronicle.capture_type_may_lose(v_type.typelem) THEN
+        -- an array of exact elements: only its bounds matter, read from its (short) dimensions
+        RETURN pg_catalog.format('pg_catalog.strpos(pg_catalog.replace(pg_catalog.array_dims(%s), %L, %L), %L) OPERATOR(pg_catalog.>) 0',
+                                 value, '[1:', '', '[');
+    END IF;
+    RETURN pg_catalog.format('((%s)::text OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_lossy_condition(oid, text) IS
+    'Internal, for generating capture functions: the condition under which a value of the type must be logged as its text form; NULL if never.';
+
+-- The jsonb of the SQL expression value of the given type as it is logged: to_jsonb's form, or
+-- the text form when to_jsonb would lose part of the value.
+CREATE FUNCTION chronicle.capture_value_expression(value_type oid, value text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN c.condition IS NULL THEN pg_catalog.format('pg_catalog.to_jsonb(%s)', value)
+                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb((%s)::text) ELSE pg_catalog.to_jsonb(%s) END',
+                                       c.condition, value, value)
+           END
+    FROM (SELECT chronicle.capture_lossy_condition(value_type, value) AS condition) AS c
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_value_expression(oid, text) IS
+    'Internal, for generating capture functions: the jsonb expression that logs a value of the type exactly.';
+
+-- The corrections to to_jsonb(row_alias.*) for the given columns of a relation: for each column
+-- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
+-- {} END". Empty when no column needs one, so whole rows of other tables are logged as before.
+CREATE FUNCTION chronicle.capture_row_corrections(relation regclass, row_alias text, excluded_columns name[])
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.string_agg(
+               pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+                                 c.condition, c.attname, c.value),
+               '' ORDER BY c.attnum), '')
+    FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
+                 chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
+          FROM pg_catalog.pg_attribute AS a
+          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.attname <> ALL (excluded_columns)) AS c
+    WHERE c.condition IS NOT NULL
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
+    'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';
 
 -- ==== functions (src/sql/functions/capture/install_capture.sql)
 -- (Re)creates the capture trigger function of an audited table and its triggers on the table
@@ -507,12 +661,12 @@ COMMENT ON FUNCTION chronicle.version() IS
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
 --
--- The id is cached in the setting chronicle.transaction_log_id as '<txid>:<id>'. One fixed name
--- for every transaction: PostgreSQL keeps each custom setting name for the life of the session,
--- so a name per transaction would slow every later SET (DESIGN.md §3). The value is set at
--- session level, because a SET LOCAL made inside a function with a SET clause is undone when the
--- function returns; a value left from an earlier transaction never matches the current txid, and
--- a rolled-back (sub)transaction takes the setting back together with the row.
+-- Later calls find the row by txid (one probe of the unique index on txid); its started_at tells
+-- it from a row of the same txid restored from another cluster. The id is not kept
+-- in a setting: any role can SET any custom setting, so a cached '<txid>:<id>' could be forged to
+-- log a role's writes under another transaction (another session_user, another session_info),
+-- and a RESET ALL in the middle of a transaction would lose it. The row itself cannot be forged,
+-- and a rolled-back (sub)transaction takes it away, so the next write logs the transaction again.
 CREATE FUNCTION chronicle.log_transaction()
 RETURNS bigint
 LANGUAGE plpgsql
@@ -522,20 +676,33 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_txid xid8 := pg_catalog.pg_current_xact_id();
-    v_cached text := pg_catalog.current_setting('chronicle.transaction_log_id', true);
     v_session_info_text text;
     v_session_info jsonb;
     v_id bigint;
+    v_ours boolean;
 BEGIN
-    IF v_cached IS NOT NULL AND pg_catalog.split_part(v_cached, ':', 1) = v_txid::text THEN
-        RETURN pg_catalog.split_part(v_cached, ':', 2)::bigint;
+    SELECT t.id, t.started_at = pg_catalog.transaction_timestamp() INTO v_id, v_ours
+    FROM chronicle.transaction_log AS t WHERE t.txid = v_txid;
+    IF v_ours THEN
+        RETURN v_id;
+    ELSIF FOUND THEN
+        -- Only a log restored from another cluster, whose transaction ids ran further than this
+        -- one's, can hold this txid already: never log this transaction under that row.
+        RAISE EXCEPTION 'chronicle.transaction_log already holds transaction id % (log id %), from another transaction',
+                        v_txid, v_id
+            USING ERRCODE = '55000',
+                  DETAIL = 'It started at a different time, so it comes from another cluster''s history.',
+                  HINT = 'The log was restored from a cluster whose transaction ids ran further than this one''s; '
+                         'audited writes fail until this cluster''s transaction ids pass the restored ones.';
     END IF;
 
     v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);
     IF v_session_info_text <> '' THEN
         BEGIN
             v_session_info := v_session_info_text::jsonb;
-        EXCEPTION WHEN invalid_text_representation THEN
+        EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
+            -- malformed JSON (22P02), \u0000 (22P05), a number out of range (22003), nesting too
+            -- deep (54001)
             v_session_info := NULL;
         END;
         -- Never lose the application's write over its annotation: keep the text, and say so.
@@ -552,8 +719,6 @@ BEGIN
         (v_txid, pg_catalog.transaction_timestamp(), session_user, pg_catalog.inet_client_addr(),
          pg_catalog.inet_client_port(), pg_catalog.current_setting('application_name'), v_session_info)
     RETURNING id INTO v_id;
-
-    PERFORM pg_catalog.set_config('chronicle.transaction_log_id', v_txid::text || ':' || v_id::text, false);
     RETURN v_id;
 END
 $function$;
@@ -724,7 +889,22 @@ BEGIN
        AND v_current.log_old_data = log_old_data
        AND v_current.log_new_data = log_new_data
        AND v_current.excluded_columns = v_excluded THEN
-        RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        -- Triggers missing from a relation of the table (a partition created since, or a trigger
+        -- someone dropped) are installed again; the version and the log stay as they are.
+        IF EXISTS (
+                SELECT FROM (SELECT table_name AS relid
+                             UNION
+                             SELECT p.relid FROM pg_catalog.pg_partition_tree(table_name) AS p) AS r
+                WHERE (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgrelid = r.relid
+                         AND t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
+                                          'chronicle_capture_delete', 'chronicle_capture_truncate')
+                         AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id))) < 4) THEN
+            PERFORM chronicle.install_capture(v_current.table_id, table_name);
+            RAISE NOTICE 'table % is already audited with these options; its missing capture triggers are installed again', table_name;
+        ELSE
+            RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        END IF;
         IF log_baseline THEN
             PERFORM chronicle.log_table_baseline(table_name);
         END IF;
@@ -881,10 +1061,14 @@ DECLARE
     v_unknown name[];
     v_table regclass;
     v_tables regclass[];
+    v_current chronicle.audit_table_log;
     v_newly_audited integer := 0;
 BEGIN
     IF schema_name IS NULL OR except_tables IS NULL THEN
         RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL THEN
+        RAISE EXCEPTION 'the options of create_schema_audit must not be NULL' USING ERRCODE = '22004';
     END IF;
     SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
     IF NOT FOUND THEN
@@ -911,11 +1095,17 @@ BEGIN
     FOREACH v_table IN ARRAY v_tables LOOP
         PERFORM chronicle.audit_key_columns(v_table);
     END LOOP;
+    -- A table audited already keeps its options (above all its excluded columns): the call
+    -- only reinstalls capture triggers it lacks, e.g. on a partition created since.
     FOREACH v_table IN ARRAY v_tables LOOP
-        IF chronicle.current_table_version(v_table) IS NULL THEN
+        v_current := chronicle.current_table_version(v_table);
+        IF v_current.id IS NULL THEN
             v_newly_audited := v_newly_audited + 1;
+            PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
+        ELSE
+            PERFORM chronicle.create_table_audit(v_table, v_current.log_old_data, v_current.log_new_data,
+                                                 v_current.excluded_columns, false);
         END IF;
-        PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
     END LOOP;
     RETURN v_newly_audited;
 END
@@ -963,9 +1153,11 @@ COMMENT ON FUNCTION chronicle.drop_schema_audit(name, boolean) IS
     'Stops auditing every audited table of a schema; returns how many tables it stopped auditing.';
 
 -- ==== views (src/sql/views/audited_tables.sql)
--- The audited tables, with their current options.
+-- The audited tables, with their current options. The table is found by joining the catalogs
+-- on its logged schema and name, never by a name look-up such as to_regclass(), which would need
+-- USAGE on the table's schema: chronicle_viewer must be able to list every audited table.
 CREATE VIEW chronicle.audited_tables AS
-SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_name)) AS audited_table,
+SELECT c.oid::pg_catalog.regclass AS audited_table,
        t.table_id,
        t.schema_name,
        t.table_name,
@@ -975,6 +1167,8 @@ SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_
        t.excluded_columns,
        first_version.started_at AS audited_since
 FROM chronicle.audit_table_log AS t
+LEFT JOIN pg_catalog.pg_namespace AS n ON n.nspname = t.schema_name
+LEFT JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = t.table_name
 LEFT JOIN LATERAL (
     SELECT x.started_at
     FROM chronicle.audit_table_log AS v

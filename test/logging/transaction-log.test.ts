@@ -4,6 +4,7 @@
  */
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { createChronicle } from '../helpers/install-chronicle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 interface Logged {
@@ -24,7 +25,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   beforeAll(async () => {
     await createDatabase(server, database);
     client = await connectTo(server, database);
-    await client.query('CREATE EXTENSION chronicle');
+    await createChronicle(client);
   });
 
   afterAll(async () => {

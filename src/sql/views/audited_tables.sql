@@ -1,6 +1,8 @@
--- The audited tables, with their current options.
+-- The audited tables, with their current options. The table is found by joining the catalogs
+-- on its logged schema and name, never by a name look-up such as to_regclass(), which would need
+-- USAGE on the table's schema: chronicle_viewer must be able to list every audited table.
 CREATE OR REPLACE VIEW chronicle.audited_tables AS
-SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_name)) AS audited_table,
+SELECT c.oid::pg_catalog.regclass AS audited_table,
        t.table_id,
        t.schema_name,
        t.table_name,
@@ -10,6 +12,8 @@ SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_
        t.excluded_columns,
        first_version.started_at AS audited_since
 FROM chronicle.audit_table_log AS t
+LEFT JOIN pg_catalog.pg_namespace AS n ON n.nspname = t.schema_name
+LEFT JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = t.table_name
 LEFT JOIN LATERAL (
     SELECT x.started_at
     FROM chronicle.audit_table_log AS v

@@ -1,12 +1,12 @@
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
 --
--- The id is cached in the setting chronicle.transaction_log_id as '<txid>:<id>'. One fixed name
--- for every transaction: PostgreSQL keeps each custom setting name for the life of the session,
--- so a name per transaction would slow every later SET (DESIGN.md §3). The value is set at
--- session level, because a SET LOCAL made inside a function with a SET clause is undone when the
--- function returns; a value left from an earlier transaction never matches the current txid, and
--- a rolled-back (sub)transaction takes the setting back together with the row.
+-- Later calls find the row by txid (one probe of the unique index on txid); its started_at tells
+-- it from a row of the same txid restored from another cluster. The id is not kept
+-- in a setting: any role can SET any custom setting, so a cached '<txid>:<id>' could be forged to
+-- log a role's writes under another transaction (another session_user, another session_info),
+-- and a RESET ALL in the middle of a transaction would lose it. The row itself cannot be forged,
+-- and a rolled-back (sub)transaction takes it away, so the next write logs the transaction again.
 CREATE OR REPLACE FUNCTION chronicle.log_transaction()
 RETURNS bigint
 LANGUAGE plpgsql
@@ -16,20 +16,33 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_txid xid8 := pg_catalog.pg_current_xact_id();
-    v_cached text := pg_catalog.current_setting('chronicle.transaction_log_id', true);
     v_session_info_text text;
     v_session_info jsonb;
     v_id bigint;
+    v_ours boolean;
 BEGIN
-    IF v_cached IS NOT NULL AND pg_catalog.split_part(v_cached, ':', 1) = v_txid::text THEN
-        RETURN pg_catalog.split_part(v_cached, ':', 2)::bigint;
+    SELECT t.id, t.started_at = pg_catalog.transaction_timestamp() INTO v_id, v_ours
+    FROM chronicle.transaction_log AS t WHERE t.txid = v_txid;
+    IF v_ours THEN
+        RETURN v_id;
+    ELSIF FOUND THEN
+        -- Only a log restored from another cluster, whose transaction ids ran further than this
+        -- one's, can hold this txid already: never log this transaction under that row.
+        RAISE EXCEPTION 'chronicle.transaction_log already holds transaction id % (log id %), from another transaction',
+                        v_txid, v_id
+            USING ERRCODE = '55000',
+                  DETAIL = 'It started at a different time, so it comes from another cluster''s history.',
+                  HINT = 'The log was restored from a cluster whose transaction ids ran further than this one''s; '
+                         'audited writes fail until this cluster''s transaction ids pass the restored ones.';
     END IF;
 
     v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);
     IF v_session_info_text <> '' THEN
         BEGIN
             v_session_info := v_session_info_text::jsonb;
-        EXCEPTION WHEN invalid_text_representation THEN
+        EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
+            -- malformed JSON (22P02), \u0000 (22P05), a number out of range (22003), nesting too
+            -- deep (54001)
             v_session_info := NULL;
         END;
         -- Never lose the application's write over its annotation: keep the text, and say so.
@@ -46,8 +59,6 @@ BEGIN
         (v_txid, pg_catalog.transaction_timestamp(), session_user, pg_catalog.inet_client_addr(),
          pg_catalog.inet_client_port(), pg_catalog.current_setting('application_name'), v_session_info)
     RETURNING id INTO v_id;
-
-    PERFORM pg_catalog.set_config('chronicle.transaction_log_id', v_txid::text || ':' || v_id::text, false);
     RETURN v_id;
 END
 $function$;

@@ -57,7 +57,22 @@ BEGIN
        AND v_current.log_old_data = log_old_data
        AND v_current.log_new_data = log_new_data
        AND v_current.excluded_columns = v_excluded THEN
-        RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        -- Triggers missing from a relation of the table (a partition created since, or a trigger
+        -- someone dropped) are installed again; the version and the log stay as they are.
+        IF EXISTS (
+                SELECT FROM (SELECT table_name AS relid
+                             UNION
+                             SELECT p.relid FROM pg_catalog.pg_partition_tree(table_name) AS p) AS r
+                WHERE (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgrelid = r.relid
+                         AND t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
+                                          'chronicle_capture_delete', 'chronicle_capture_truncate')
+                         AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id))) < 4) THEN
+            PERFORM chronicle.install_capture(v_current.table_id, table_name);
+            RAISE NOTICE 'table % is already audited with these options; its missing capture triggers are installed again', table_name;
+        ELSE
+            RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        END IF;
         IF log_baseline THEN
             PERFORM chronicle.log_table_baseline(table_name);
         END IF;

@@ -17,10 +17,14 @@ DECLARE
     v_unknown name[];
     v_table regclass;
     v_tables regclass[];
+    v_current chronicle.audit_table_log;
     v_newly_audited integer := 0;
 BEGIN
     IF schema_name IS NULL OR except_tables IS NULL THEN
         RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL THEN
+        RAISE EXCEPTION 'the options of create_schema_audit must not be NULL' USING ERRCODE = '22004';
     END IF;
     SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
     IF NOT FOUND THEN
@@ -47,11 +51,17 @@ BEGIN
     FOREACH v_table IN ARRAY v_tables LOOP
         PERFORM chronicle.audit_key_columns(v_table);
     END LOOP;
+    -- A table audited already keeps its options (above all its excluded columns): the call
+    -- only reinstalls capture triggers it lacks, e.g. on a partition created since.
     FOREACH v_table IN ARRAY v_tables LOOP
-        IF chronicle.current_table_version(v_table) IS NULL THEN
+        v_current := chronicle.current_table_version(v_table);
+        IF v_current.id IS NULL THEN
             v_newly_audited := v_newly_audited + 1;
+            PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
+        ELSE
+            PERFORM chronicle.create_table_audit(v_table, v_current.log_old_data, v_current.log_new_data,
+                                                 v_current.excluded_columns, false);
         END IF;
-        PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
     END LOOP;
     RETURN v_newly_audited;
 END
