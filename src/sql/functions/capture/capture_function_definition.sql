@@ -29,6 +29,8 @@ DECLARE
     v_update_new_data text;
     v_excluded text;
     v_logged_differs text;
+    v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
+    v_new_select text;
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -46,7 +48,7 @@ BEGIN
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.
     WITH columns AS (
-        SELECT a.attname,
+        SELECT a.attname, a.atttypid,
                'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
                a.attname = ANY (v_version.key_columns) AS is_key,
                a.attname = ANY (v_version.excluded_columns) AS is_excluded,
@@ -72,16 +74,21 @@ BEGIN
         FROM columns AS c
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
-           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, o.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
-           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, n.%s) ELSE ''{}''::jsonb END', r.differs, r.attname, r.alias), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'o.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'n.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
-           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key)
-    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_old_select
     FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
+
+    v_new_select := v_old_select;
 
     IF v_version.log_old_data THEN
         v_update_old_data := '''{}''::jsonb' || v_old_diff;
@@ -100,9 +107,18 @@ BEGIN
     IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
         v_logged_differs := 'o *<> n';
     END IF;
-    v_whole_new := CASE WHEN v_version.log_new_data THEN 'pg_catalog.to_jsonb(n.*)' || v_excluded ELSE 'NULL::jsonb' END;
-    v_whole_old := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(o.*)' || v_excluded ELSE 'NULL::jsonb' END;
-    v_whole_table := CASE WHEN v_version.log_old_data THEN 'pg_catalog.to_jsonb(t.*)' || v_excluded ELSE 'NULL::jsonb' END;
+    -- Whole rows: to_jsonb of the row, corrected for the values it would not log exactly.
+    v_whole_new := CASE WHEN v_version.log_new_data
+                        THEN '(pg_catalog.to_jsonb(n.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'n', v_version.excluded_columns)
+                        ELSE 'NULL::jsonb' END;
+    v_whole_old := CASE WHEN v_version.log_old_data
+                        THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_version.excluded_columns)
+                        ELSE 'NULL::jsonb' END;
+    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument)
+    v_whole_table := CASE WHEN v_version.log_old_data
+                          THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
+                                                  || chronicle.capture_row_corrections(relation, 't', v_version.excluded_columns), '%', '%%')
+                          ELSE 'NULL::jsonb' END;
 
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
@@ -126,14 +142,15 @@ BEGIN
         FROM event, new_rows AS n;
     ELSIF TG_OP = 'UPDATE' THEN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
-        -- so rows pair by position even when the update changes their key.
+        -- so rows pair by position even when the update changes their key. Their columns are
+        -- taken by name: a partition's own columns may be in another order than the table's.
         WITH changes AS (
             SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
                    pg_catalog.jsonb_build_object(%8$s) AS row_key,
                    %9$s AS old_data,
                    %10$s AS new_data
-            FROM (SELECT pg_catalog.row_number() OVER (), * FROM old_rows) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), * FROM new_rows) AS n(%11$s) ON o.r = n.r
+            FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %15$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
             WHERE o.r IS NULL OR n.r IS NULL OR %13$s
         ), event AS (
             INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
@@ -177,7 +194,7 @@ $template$,
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
         FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
-        v_logged_differs);
+        v_logged_differs, v_old_select, v_new_select);
 END
 $function$;
 

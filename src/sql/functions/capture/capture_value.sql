@@ -1,0 +1,129 @@
+-- Values are logged as to_jsonb writes them, so that jsonb_populate_record reads them back. For
+-- a few values that is not exact: to_jsonb writes float -0 as 0, drops the lower bounds of an
+-- array ('[0:1]={5,6}' becomes [5, 6]), and so loses both inside arrays and composites. Such a
+-- value is logged as its text form instead, a JSON string, which jsonb_populate_record also
+-- reads back (through the type's input function), exactly.
+--
+-- These functions are used when a capture function is generated: they decide, per column type,
+-- whether a value may need that, and render the test. Types that never need it cost nothing.
+
+-- Whether to_jsonb may lose something of a value of this type: float4 and float8 (-0), every
+-- array (lower bounds), and composites with such a field; domains as their base type.
+CREATE OR REPLACE FUNCTION chronicle.capture_type_may_lose(value_type oid)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+BEGIN
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'c' THEN
+        RETURN EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = v_type.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                         AND chronicle.capture_type_may_lose(a.atttypid));
+    END IF;
+    RETURN false;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_type_may_lose(oid) IS
+    'Internal, for generating capture functions: whether to_jsonb may lose part of a value of this type (float -0, array lower bounds).';
+
+-- The SQL condition, on the SQL expression value of the given type, that is true when to_jsonb
+-- would lose part of the value, so that it must be logged as its text form; NULL when to_jsonb
+-- never loses anything of that type.
+CREATE OR REPLACE FUNCTION chronicle.capture_lossy_condition(value_type oid, value text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+    -- In the text form of an array or composite: a float -0 between delimiters, or the
+    -- dimensions of an array whose lower bounds are not all 1 ("[0:1]={...}"). A text field
+    -- that looks the same only makes a value be logged as text, which is exact too.
+    v_text_pattern constant text := '(^|[{(,])-0($|[,)}])|\]=';
+BEGIN
+    IF NOT chronicle.capture_type_may_lose(value_type) THEN
+        RETURN NULL;
+    END IF;
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        -- -0 is the one float whose binary image is the sign bit alone
+        RETURN pg_catalog.format('pg_catalog.float8send((%s)::pg_catalog.float8) OPERATOR(pg_catalog.=) %L::pg_catalog.bytea',
+                                 value, '\x8000000000000000');
+    END IF;
+    IF v_type.typtype = 'b' AND NOT chronicle.capture_type_may_lose(v_type.typelem) THEN
+        -- an array of exact elements: only its bounds matter, read from its (short) dimensions
+        RETURN pg_catalog.format('pg_catalog.strpos(pg_catalog.replace(pg_catalog.array_dims(%s), %L, %L), %L) OPERATOR(pg_catalog.>) 0',
+                                 value, '[1:', '', '[');
+    END IF;
+    RETURN pg_catalog.format('((%s)::text OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_lossy_condition(oid, text) IS
+    'Internal, for generating capture functions: the condition under which a value of the type must be logged as its text form; NULL if never.';
+
+-- The jsonb of the SQL expression value of the given type as it is logged: to_jsonb's form, or
+-- the text form when to_jsonb would lose part of the value.
+CREATE OR REPLACE FUNCTION chronicle.capture_value_expression(value_type oid, value text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN c.condition IS NULL THEN pg_catalog.format('pg_catalog.to_jsonb(%s)', value)
+                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb((%s)::text) ELSE pg_catalog.to_jsonb(%s) END',
+                                       c.condition, value, value)
+           END
+    FROM (SELECT chronicle.capture_lossy_condition(value_type, value) AS condition) AS c
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_value_expression(oid, text) IS
+    'Internal, for generating capture functions: the jsonb expression that logs a value of the type exactly.';
+
+-- The corrections to to_jsonb(row_alias.*) for the given columns of a relation: for each column
+-- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
+-- {} END". Empty when no column needs one, so whole rows of other tables are logged as before.
+CREATE OR REPLACE FUNCTION chronicle.capture_row_corrections(relation regclass, row_alias text, excluded_columns name[])
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.string_agg(
+               pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+                                 c.condition, c.attname, c.value),
+               '' ORDER BY c.attnum), '')
+    FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
+                 chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
+          FROM pg_catalog.pg_attribute AS a
+          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.attname <> ALL (excluded_columns)) AS c
+    WHERE c.condition IS NOT NULL
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
+    'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';

@@ -1,0 +1,91 @@
+/**
+ * Canonical row text, computed by the server: one text per compared column, as the type's
+ * output function writes it, so numeric scale, -0, NaN, infinities, timestamps, unicode and
+ * bytea are compared exactly. json is compared by its jsonb form (the log holds JSON values,
+ * not their spelling); wide values by their length and md5.
+ *
+ * Rows rebuilt from the log are JSON objects; the server turns them back into typed rows with
+ * jsonb_populate_record(NULL::table, row) and gives their canonical text the same way.
+ */
+import type { Client } from 'pg';
+import { comparedColumns, ident, literal, tableName, type ColumnModel, type TableModel } from './model';
+
+/** canonical text of column c of record alias */
+export function canonicalColumn(alias: string, c: ColumnModel): string {
+  const value = `${alias}.${ident(c.name)}`;
+  const text = c.json ? `(${value})::pg_catalog.jsonb::text` : `(${value})::text`;
+  return c.wide
+    ? `CASE WHEN pg_catalog.octet_length(${text}) > 2000 THEN 'wide ' || pg_catalog.length(${text}) || ' md5 ' || pg_catalog.md5(${text}) ELSE ${text} END`
+    : text;
+}
+
+export function canonicalRow(model: TableModel, alias: string): string {
+  return `ARRAY[${comparedColumns(model).map((c) => canonicalColumn(alias, c)).join(', ')}]::text[]`;
+}
+
+/** a canonical row as one string, for sorting and comparing */
+export function rowString(values: (string | null)[]): string {
+  return JSON.stringify(values);
+}
+
+/** the canonical rows of a table (or any relation of its row type) now, sorted */
+export async function canonicalTable(client: Client, model: TableModel, relation = tableName(model)): Promise<string[]> {
+  const { rows } = await client.query<{ c: (string | null)[] }>(`SELECT ${canonicalRow(model, 'r')} AS c FROM ${relation} AS r`);
+  return rows.map((r) => rowString(r.c)).sort();
+}
+
+/**
+ * Canonical rows of rows given as JSON object texts, by the server: a map from each distinct
+ * JSON text to its canonical row string. Sent in batches of a few MB.
+ */
+export async function canonicalRows(client: Client, model: TableModel, texts: Iterable<string>, cache = new Map<string, string>()): Promise<Map<string, string>> {
+  const pending = [...new Set(texts)].filter((t) => !cache.has(t));
+  const limit = 4 * 1024 * 1024;
+  let batch: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const { rows } = await client.query<{ i: string; c: (string | null)[] }>(
+      `SELECT j.i, ${canonicalRow(model, 'r')} AS c
+       FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, i)
+       CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${tableName(model)}, j.v) AS r`,
+      [`[${batch.join(',')}]`],
+    );
+    if (rows.length !== batch.length) throw new Error(`canonical rows: sent ${batch.length}, got ${rows.length}`);
+    for (const r of rows) cache.set(batch[Number(r.i) - 1], rowString(r.c));
+    batch = [];
+    size = 0;
+  };
+  for (const text of pending) {
+    batch.push(text);
+    size += text.length;
+    if (size > limit) await flush();
+  }
+  await flush();
+  return cache;
+}
+
+/**
+ * The table's rows now as JSON objects of their real values, each value as its JSON text:
+ * to_jsonb's form when jsonb_populate_record reads it back to the same value, else the value's
+ * text form as a JSON string (which jsonb_populate_record also reads back: -0, arrays with other
+ * lower bounds). Values are kept as text so that no number goes through a JavaScript double.
+ */
+export async function currentRows(client: Client, model: TableModel): Promise<Record<string, string>[]> {
+  const table = tableName(model);
+  const encode = (c: ColumnModel) => {
+    const v = `t.${ident(c.name)}`;
+    if (c.json || /^(integer|bigint|smallint|text|boolean|uuid|date|bytea|varchar\(\d+\))$/i.test(c.type)) return `pg_catalog.to_jsonb(${v})`;
+    const back = `(pg_catalog.jsonb_populate_record(NULL::${table}, pg_catalog.jsonb_build_object(${literal(c.name)}, pg_catalog.to_jsonb(${v})))).${ident(c.name)}`;
+    return `CASE WHEN (${back})::text IS NOT DISTINCT FROM (${v})::text THEN pg_catalog.to_jsonb(${v}) ELSE pg_catalog.to_jsonb((${v})::text) END`;
+  };
+  const chunks: string[] = [];
+  for (let i = 0; i < model.columns.length; i += 40) {
+    const part = model.columns.slice(i, i + 40);
+    chunks.push(`pg_catalog.jsonb_build_object(${part.map((c) => `${literal(c.name)}, ${encode(c)}`).join(', ')})`);
+  }
+  const { rows } = await client.query<{ row: Record<string, string> }>(
+    `SELECT (SELECT pg_catalog.jsonb_object_agg(e.key, e.value::text) FROM pg_catalog.jsonb_each(${chunks.join(' || ')}) AS e) AS row FROM ${table} AS t`,
+  );
+  return rows.map((r) => r.row);
+}
