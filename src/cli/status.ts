@@ -11,7 +11,15 @@ export interface LogTableSize {
 }
 
 export interface AuditedTable {
+  /** schema-qualified, quoted where needed, whatever the session's search_path */
   table: string;
+  tableId: number;
+  keyColumns: string[];
+  logOldData: boolean;
+  logNewData: boolean;
+  excludedColumns: string[];
+  /** when the table's first audit version was created (ISO 8601) */
+  auditedSince: string | null;
 }
 
 export interface StatusReport extends ExtensionAvailability {
@@ -52,8 +60,25 @@ export async function status(options: { connection: ClientConfig }): Promise<Sta
       "SELECT pg_catalog.to_regclass('chronicle.audited_tables') IS NOT NULL AS present",
     );
     if (catalog.rows[0].present) {
-      const audited = await client.query<{ table: string }>('SELECT audited_table::text AS table FROM chronicle.audited_tables ORDER BY 1');
-      report.auditedTables = audited.rows;
+      const audited = await client.query<{
+        table: string; table_id: string; key_columns: string[]; log_old_data: boolean; log_new_data: boolean;
+        excluded_columns: string[]; audited_since: Date | null;
+      }>(
+        `SELECT pg_catalog.format('%I.%I', schema_name, table_name) AS table, table_id::bigint AS table_id,
+                key_columns::text[] AS key_columns, log_old_data, log_new_data,
+                excluded_columns::text[] AS excluded_columns, audited_since
+           FROM chronicle.audited_tables
+          ORDER BY schema_name, table_name`,
+      );
+      report.auditedTables = audited.rows.map((r) => ({
+        table: r.table,
+        tableId: Number(r.table_id),
+        keyColumns: r.key_columns,
+        logOldData: r.log_old_data,
+        logNewData: r.log_new_data,
+        excludedColumns: r.excluded_columns,
+        auditedSince: r.audited_since === null ? null : r.audited_since.toISOString(),
+      }));
     }
     return report;
   });

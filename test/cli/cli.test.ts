@@ -65,13 +65,49 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     const report = await runCli(['status', '--db', url, '--json']);
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({
-      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: null,
-      logTables: [{ table: 'chronicle.transaction_log', rows: 0, bytes: expect.any(Number) }],
+      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: [],
+      logTables: ['audit_column_log', 'audit_table_log', 'row_log', 'table_event_log', 'transaction_log']
+        .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
     });
     const text = await runCli(['status', '--db', url]);
     expect(text.stdout).toMatch(/^installed version: {2}0\.2\.0$/m);
     expect(text.stdout).toMatch(/^ {2}chronicle\.transaction_log: ~0 rows, \d+\.\d kB$/m);
     expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
+    expect(text.stdout).toMatch(/^audited tables: {5}0$/m);
+  });
+
+  it('reports the audited tables with their options, schema-qualified, as text and as JSON', async () => {
+    const { name, url } = await freshDatabase(server, 'status_audited');
+    expect((await runCli(['install', '--db', url, '--skip-files'])).code).toBe(0);
+    const client = await connectTo(server, name);
+    try {
+      await client.query(`CREATE TABLE public.orders (id integer PRIMARY KEY, item text, secret text);
+        CREATE SCHEMA "Odd Schema";
+        CREATE TABLE "Odd Schema"."Line Items" (order_id integer, line integer, PRIMARY KEY (order_id, line));
+        CREATE TABLE public.unaudited (id integer PRIMARY KEY);
+        SELECT chronicle.create_table_audit('public.orders', log_new_data => true, excluded_columns => '{secret}');
+        SELECT chronicle.create_table_audit('"Odd Schema"."Line Items"', log_old_data => false)`);
+    } finally {
+      await client.end();
+    }
+    const json = await runCli(['status', '--db', url, '--json']);
+    expect(json).toMatchObject({ code: 0, stderr: '' });
+    const report = JSON.parse(json.stdout);
+    expect(report.auditedTables).toEqual([
+      {
+        table: '"Odd Schema"."Line Items"', tableId: expect.any(Number), keyColumns: ['order_id', 'line'],
+        logOldData: false, logNewData: false, excludedColumns: [], auditedSince: expect.any(String),
+      },
+      {
+        table: 'public.orders', tableId: expect.any(Number), keyColumns: ['id'],
+        logOldData: true, logNewData: true, excludedColumns: ['secret'], auditedSince: expect.any(String),
+      },
+    ]);
+    expect(Number.isNaN(Date.parse(report.auditedTables[0].auditedSince))).toBe(false);
+    const text = await runCli(['status', '--db', url]);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toContain('audited tables:     2\n  "Odd Schema"."Line Items"\n  public.orders\n');
+    expect(text.stdout).not.toContain('unaudited');
   });
 });
 
