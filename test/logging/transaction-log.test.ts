@@ -279,6 +279,24 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       ]]);
     });
 
+    it('finds the transaction by index, also in a session that first planned the look-up on an empty log', async () => {
+      await client.query('VACUUM ANALYZE chronicle.transaction_log');
+      const other = await connectTo(server, database);
+      try {
+        await other.query("INSERT INTO tx.a VALUES (1, 'a')");
+        await other.query("BEGIN; INSERT INTO chronicle.transaction_log (txid, started_at, session_user_name) SELECT (1000000000000 + g)::text::xid8, now(), 'filler' FROM generate_series(1, 2000) AS g");
+        await other.query("INSERT INTO tx.a VALUES (2, 'a'); UPDATE tx.a SET v = 'b'; DELETE FROM tx.a WHERE id = 1; INSERT INTO tx.b VALUES (1, 'b')");
+        const { rows: [scans] } = await other.query(
+          "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relid = 'chronicle.transaction_log'::regclass",
+        );
+        await other.query('ROLLBACK');
+        expect(Number(scans.seq_scan)).toBe(0);
+        expect(Number(scans.idx_scan)).toBeGreaterThanOrEqual(4);
+      } finally {
+        await other.end();
+      }
+    });
+
     it('never logs a transaction under a row of the same txid restored from another cluster', async () => {
       await client.query('BEGIN');
       const { rows: [tx] } = await client.query('SELECT pg_current_xact_id()::text AS txid');
