@@ -1174,7 +1174,8 @@ SELECT c.oid::pg_catalog.regclass AS audited_table,
        first_version.started_at AS audited_since
 FROM chronicle.audit_table_log AS t
 LEFT JOIN pg_catalog.pg_namespace AS n ON n.nspname = t.schema_name
-LEFT JOIN pg_catalog.pg_class AS c ON c.relnamespace = n.oid AND c.relname = t.table_name
+LEFT JOIN pg_catalog.pg_class AS c
+       ON c.relnamespace = n.oid AND c.relname = t.table_name AND c.relkind IN ('r', 'p')
 LEFT JOIN LATERAL (
     SELECT x.started_at
     FROM chronicle.audit_table_log AS v

@@ -474,6 +474,40 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
   });
 
+  describe('audited_tables', () => {
+    it('lists every audited table once, partitions not, with its key, options and when its audit began', async () => {
+      await client.query(`CREATE SCHEMA vw;
+        CREATE TABLE vw.plain (id integer PRIMARY KEY, v text);
+        CREATE TABLE vw.opts (a integer, b integer, secret text, PRIMARY KEY (b, a));
+        CREATE TABLE vw.p (id integer PRIMARY KEY) PARTITION BY RANGE (id);
+        CREATE TABLE vw.p1 PARTITION OF vw.p FOR VALUES FROM (0) TO (10);
+        CREATE TABLE vw.never (id integer PRIMARY KEY)`);
+      const started: Record<string, Date> = {};
+      for (const [table, options] of [['plain', ''], ['opts', ", log_old_data => false, log_new_data => true, excluded_columns => '{secret}'"], ['p', '']]) {
+        await client.query(`SELECT chronicle.create_table_audit('vw.${table}'${options})`);
+        started[table] = (await one('SELECT started_at FROM chronicle.transaction_log ORDER BY id DESC LIMIT 1')).started_at;
+      }
+      await client.query("SELECT chronicle.create_table_audit('vw.plain', log_new_data => true)");
+      const { rows } = await client.query(
+        "SELECT audited_table::text, table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns, audited_since FROM chronicle.audited_tables WHERE schema_name = 'vw' ORDER BY table_name",
+      );
+      const ids = Object.fromEntries((await client.query("SELECT table_name, table_id FROM chronicle.audit_table_log WHERE schema_name = 'vw' AND valid_until IS NULL")).rows.map((r) => [r.table_name, r.table_id]));
+      expect(rows).toEqual([
+        { audited_table: 'vw.opts', table_id: ids.opts, schema_name: 'vw', table_name: 'opts', key_columns: '{b,a}', log_old_data: false, log_new_data: true, excluded_columns: '{secret}', audited_since: started.opts },
+        { audited_table: 'vw.p', table_id: ids.p, schema_name: 'vw', table_name: 'p', key_columns: '{id}', log_old_data: true, log_new_data: false, excluded_columns: '{}', audited_since: started.p },
+        { audited_table: 'vw.plain', table_id: ids.plain, schema_name: 'vw', table_name: 'plain', key_columns: '{id}', log_old_data: true, log_new_data: true, excluded_columns: '{}', audited_since: started.plain },
+      ]);
+    });
+
+    it('never names a relation that is not a table', async () => {
+      await client.query('DROP TABLE vw.plain; CREATE INDEX plain ON vw.never (id)');
+      const { rows } = await client.query(
+        "SELECT v.table_name, c.relkind FROM chronicle.audited_tables AS v JOIN pg_class AS c ON c.oid = v.audited_table WHERE c.relkind NOT IN ('r', 'p')",
+      );
+      expect(rows).toEqual([]);
+    });
+  });
+
   describe('bad input: a clear error, and nothing changes', () => {
     beforeAll(async () => {
       await client.query(`CREATE SCHEMA bad;
