@@ -35,34 +35,68 @@ export async function canonicalTable(client: Client, model: TableModel, relation
 }
 
 /**
- * Canonical rows of rows given as JSON object texts, by the server: a map from each distinct
- * JSON text to its canonical row string. Sent in batches of a few MB.
+ * Canonical text of logged values, by the server, one column at a time: each distinct JSON
+ * value of a column is turned back into the column's type with
+ * jsonb_populate_record(NULL::table, {column: value}) and written as canonicalColumn writes it.
+ * A rebuilt row's canonical row is then made of its columns' canonical values, so that each
+ * value, however many row versions hold it, goes to the server once.
  */
-export async function canonicalRows(client: Client, model: TableModel, texts: Iterable<string>, cache = new Map<string, string>()): Promise<Map<string, string>> {
-  const pending = [...new Set(texts)].filter((t) => !cache.has(t));
-  const limit = 4 * 1024 * 1024;
-  let batch: string[] = [];
-  let size = 0;
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const { rows } = await client.query<{ i: string; c: (string | null)[] }>(
-      `SELECT j.i, ${canonicalRow(model, 'r')} AS c
-       FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, i)
-       CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${tableName(model)}, j.v) AS r`,
-      [`[${batch.join(',')}]`],
-    );
-    if (rows.length !== batch.length) throw new Error(`canonical rows: sent ${batch.length}, got ${rows.length}`);
-    for (const r of rows) cache.set(batch[Number(r.i) - 1], rowString(r.c));
-    batch = [];
-    size = 0;
-  };
-  for (const text of pending) {
-    batch.push(text);
-    size += text.length;
-    if (size > limit) await flush();
+export class Canonicalizer {
+  private readonly values = new Map<string, Map<string, string | null>>();
+  private readonly pending = new Map<string, Set<string>>();
+
+  constructor(private readonly client: Client, private readonly model: TableModel) {
+    for (const c of comparedColumns(model)) {
+      this.values.set(c.name, new Map([['null', null]]));
+      this.pending.set(c.name, new Set());
+    }
   }
-  await flush();
-  return cache;
+
+  /** notes the values of a row (a map from column to the JSON text of its value) */
+  add(row: Map<string, string>): void {
+    for (const [name, known] of this.values) {
+      const raw = row.get(name) ?? 'null';
+      if (!known.has(raw)) this.pending.get(name)?.add(raw);
+    }
+  }
+
+  async resolve(): Promise<void> {
+    const limit = 4 * 1024 * 1024;
+    for (const c of comparedColumns(this.model)) {
+      const pending = [...(this.pending.get(c.name) ?? [])];
+      const known = this.values.get(c.name) as Map<string, string | null>;
+      for (let start = 0; start < pending.length;) {
+        let end = start;
+        for (let size = 0; end < pending.length && (end === start || size + pending[end].length < limit); end += 1) size += pending[end].length;
+        const batch = pending.slice(start, end);
+        const { rows } = await this.client.query<{ i: string; c: string | null }>(
+          `SELECT j.i, ${canonicalColumn('r', c)} AS c
+           FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, i)
+           CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${tableName(this.model)}, pg_catalog.jsonb_build_object($2::text, j.v)) AS r`,
+          [`[${batch.join(',')}]`, c.name],
+        );
+        if (rows.length !== batch.length) throw new Error(`canonical values of ${c.name}: sent ${batch.length}, got ${rows.length}`);
+        for (const r of rows) known.set(batch[Number(r.i) - 1], r.c);
+        start = end;
+      }
+      this.pending.get(c.name)?.clear();
+    }
+  }
+
+  /** canonical values of a row, in compared-column order (after resolve) */
+  canonicalValues(row: Map<string, string>): (string | null)[] {
+    return comparedColumns(this.model).map((c) => {
+      const raw = row.get(c.name) ?? 'null';
+      const known = this.values.get(c.name) as Map<string, string | null>;
+      if (!known.has(raw)) throw new Error(`canonical value of ${c.name} not resolved: ${raw.slice(0, 100)}`);
+      return known.get(raw) as string | null;
+    });
+  }
+
+  /** the canonical row, as canonicalTable writes it (after resolve) */
+  rowString(row: Map<string, string>): string {
+    return rowString(this.canonicalValues(row));
+  }
 }
 
 /**

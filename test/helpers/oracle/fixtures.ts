@@ -104,6 +104,7 @@ export async function quotedTable(client: Client, major: number, options: Fixtur
 
 /** A composite primary key (integer, text): either part may change. */
 export async function compositeKeyTable(client: Client, major: number, schema: string, options: FixtureOptions = {}): Promise<TableModel> {
+  await createSchema(client, schema);
   const columns: ColumnModel[] = [
     intKey('a'), textKey('b'),
     col('note', 'text'), col('amount', 'numeric(10,2)'), col('at', 'timestamptz'), col('tags', 'text[]'),
@@ -120,6 +121,7 @@ export async function compositeKeyTable(client: Client, major: number, schema: s
 
 /** No primary key: rows are identified by a unique key on a NOT NULL text column. */
 export async function uniqueKeyTable(client: Client, major: number, schema: string, options: FixtureOptions = {}): Promise<TableModel> {
+  await createSchema(client, schema);
   const columns: ColumnModel[] = [
     textKey('code'),
     col('n', 'integer'), col('label', 'text'), col('ratio', 'double precision'), col('doc', 'jsonb'),
@@ -136,6 +138,7 @@ export async function uniqueKeyTable(client: Client, major: number, schema: stri
 
 /** A DEFERRABLE primary key, so one UPDATE may permute keys (1 -> 2, 2 -> 1). */
 export async function deferrableKeyTable(client: Client, major: number, schema: string, options: FixtureOptions = {}): Promise<TableModel> {
+  await createSchema(client, schema);
   const columns: ColumnModel[] = [intKey('id'), col('v', 'text'), col('w', 'integer')];
   const model = await createTable(client, {
     schema, name: 'deferrable_key', columns, key: ['id'], keyKind: 'deferrable', integerKey: true,
@@ -154,6 +157,7 @@ export async function deferrableKeyTable(client: Client, major: number, schema: 
  * partition, or the sub-partitioned level (whose UPDATEs move rows between its leaves).
  */
 export async function partitionedTable(client: Client, major: number, schema: string, options: FixtureOptions = {}): Promise<TableModel> {
+  await createSchema(client, schema);
   const q = (name: string) => qualified(schema, name);
   const columns: ColumnModel[] = [
     intKey('id'),

@@ -12,7 +12,7 @@
  * exactly the table's logged columns. Every check reports a failure; nothing is thrown.
  */
 import type { Client } from 'pg';
-import { canonicalRows } from './canonical';
+import { Canonicalizer } from './canonical';
 import type { JsonObject, LogEvent } from './log';
 import { comparedColumns, type TableModel } from './model';
 
@@ -29,18 +29,18 @@ type Row = Map<string, string>;
 
 interface UpdateCheck {
   where: string;
-  before: string;
-  after: string;
+  before: Row;
+  after: Row;
   /** columns the entry logged */
   logged: string[];
-  /** 'all': logged must be exactly the changed columns; 'key': exactly the changed key columns */
+  /** 'all': logged must be exactly the changed columns; 'key': the whole key if a key column changed, else nothing */
   expect: 'all' | 'key';
 }
 
 interface Pass {
   method: 'undo' | 'replay';
-  /** snapshot index -> JSON texts of the rebuilt rows */
-  states: Map<number, string[]>;
+  /** snapshot index -> the rebuilt rows (never changed in place, so they can be shared) */
+  states: Map<number, Row[]>;
   updates: UpdateCheck[];
   problems: string[];
   /** snapshots the pass could not reach (it stopped at a problem, or they precede the baseline) */
@@ -52,13 +52,6 @@ class LogProblem extends Error {}
 function keyOf(model: TableModel, values: JsonObject | Row): string {
   const get = (k: string) => (values instanceof Map ? values.get(k) : values[k]);
   return JSON.stringify(model.key.map((k) => get(k) ?? null));
-}
-
-/** a row as a JSON object text, columns in table order (unknown keys last, so they are not hidden) */
-function rowText(model: TableModel, row: Row): string {
-  const known = model.columns.filter((c) => row.has(c.name)).map((c) => c.name);
-  const extra = [...row.keys()].filter((k) => !model.columns.some((c) => c.name === k)).sort();
-  return `{${[...known, ...extra].map((k) => `${JSON.stringify(k)}:${row.get(k)}`).join(',')}}`;
 }
 
 function sameSet(a: string[], b: string[]): boolean {
@@ -136,7 +129,7 @@ function undoPass(model: TableModel, events: LogEvent[], current: JsonObject[], 
   let next = 0;
   const record = (below: number) => {
     while (next < order.length && order[next].s.eventId >= below) {
-      pass.states.set(order[next].i, [...state.values()].map((r) => rowText(model, r)));
+      pass.states.set(order[next].i, [...state.values()]);
       next += 1;
     }
   };
@@ -166,9 +159,9 @@ function undoPass(model: TableModel, events: LogEvent[], current: JsonObject[], 
             if (state.has(key)) throw new LogProblem(`${where(entry.rowKey)}: its old key ${key} is taken`);
             state.set(key, before);
             const at = `event ${event.id} (UPDATE) key ${show(entry.rowKey)}`;
-            pass.updates.push({ where: `${at} old_data`, before: rowText(model, before), after: rowText(model, row), logged: Object.keys(entry.oldData), expect: 'all' });
+            pass.updates.push({ where: `${at} old_data`, before, after: row, logged: Object.keys(entry.oldData), expect: 'all' });
             if (entry.newData !== null) {
-              pass.updates.push({ where: `${at} new_data`, before: rowText(model, before), after: rowText(model, row), logged: Object.keys(entry.newData), expect: 'all' });
+              pass.updates.push({ where: `${at} new_data`, before, after: row, logged: Object.keys(entry.newData), expect: 'all' });
             }
           }
           break;
@@ -214,7 +207,7 @@ function replayPass(model: TableModel, events: LogEvent[], snapshots: Snapshot[]
   for (; next < order.length && order[next].s.eventId < events[start].id; next += 1) pass.unreached.push(order[next].i);
   const record = (above: number) => {
     while (next < order.length && order[next].s.eventId < above) {
-      pass.states.set(order[next].i, [...state.values()].map((r) => rowText(model, r)));
+      pass.states.set(order[next].i, [...state.values()]);
       next += 1;
     }
   };
@@ -251,9 +244,9 @@ function replayPass(model: TableModel, events: LogEvent[], snapshots: Snapshot[]
             if (state.has(key)) throw new LogProblem(`${where(entry.rowKey)}: its new key is taken`);
             state.set(key, after);
             const at = `event ${event.id} (UPDATE) key ${show(entry.rowKey)}`;
-            pass.updates.push({ where: `${at} new_data`, before: rowText(model, row), after: rowText(model, after), logged: Object.keys(entry.newData), expect: 'all' });
+            pass.updates.push({ where: `${at} new_data`, before: row, after, logged: Object.keys(entry.newData), expect: 'all' });
             if (!model.logOldData) {
-              pass.updates.push({ where: `${at} old_data`, before: rowText(model, row), after: rowText(model, after), logged: Object.keys(entry.oldData ?? {}), expect: 'key' });
+              pass.updates.push({ where: `${at} old_data`, before: row, after, logged: Object.keys(entry.oldData ?? {}), expect: 'key' });
             }
           }
           break;
@@ -348,13 +341,22 @@ export async function verifyLog(
   if (options.replay ?? model.logNewData) passes.push(replayPass(model, log.events, snapshots));
   if (passes.length === 0) throw new Error(`${name}: nothing to verify (neither undo nor replay)`);
 
-  const texts = new Set<string>();
+  const canonical = new Canonicalizer(client, model);
   for (const pass of passes) {
-    for (const rows of pass.states.values()) rows.forEach((t) => texts.add(t));
-    for (const u of pass.updates) texts.add(u.before).add(u.after);
+    for (const rows of pass.states.values()) rows.forEach((r) => canonical.add(r));
+    for (const u of pass.updates) {
+      canonical.add(u.before);
+      canonical.add(u.after);
+    }
   }
-  const canonical = await canonicalRows(client, model, texts);
+  await canonical.resolve();
   const names = comparedColumns(model).map((c) => c.name);
+  const rowStrings = new WeakMap<Row, string>();
+  const rowString = (row: Row) => {
+    let text = rowStrings.get(row);
+    if (text === undefined) rowStrings.set(row, (text = canonical.rowString(row)));
+    return text;
+  };
 
   for (const pass of passes) {
     failures.push(...pass.problems.map((p) => `${name}: ${p}`));
@@ -364,7 +366,7 @@ export async function verifyLog(
     }
     let differing = 0;
     for (const [i, rows] of [...pass.states].sort((a, b) => a[0] - b[0])) {
-      const rebuilt = rows.map((t) => canonical.get(t) as string).sort();
+      const rebuilt = rows.map(rowString).sort();
       const diff = rowDiff(model, snapshots[i].rows, rebuilt);
       if (!diff) continue;
       differing += 1;
@@ -373,10 +375,11 @@ export async function verifyLog(
     }
     if (differing > 3) failures.push(`${name}: ${pass.method}: ${differing - 3} more states differ`);
     for (const u of pass.updates) {
-      const before = JSON.parse(canonical.get(u.before) as string) as (string | null)[];
-      const after = JSON.parse(canonical.get(u.after) as string) as (string | null)[];
+      const before = canonical.canonicalValues(u.before);
+      const after = canonical.canonicalValues(u.after);
       const changed = names.filter((_, i) => before[i] !== after[i]);
-      const expected = u.expect === 'all' ? changed : changed.filter((c) => model.key.includes(c));
+      // without old data, a key change logs the whole old key (docs/log-tables.md), anything else nothing
+      const expected = u.expect === 'all' ? changed : changed.some((c) => model.key.includes(c)) ? model.key : [];
       if (u.expect === 'all' && changed.length === 0) failures.push(`${name}: ${u.where}: logged an UPDATE of a row that did not change (columns ${JSON.stringify(u.logged)})`);
       else if (!sameSet(u.logged, expected)) {
         failures.push(`${name}: ${u.where}: logged columns ${JSON.stringify(u.logged.sort())}, but ${JSON.stringify(expected)} changed`);

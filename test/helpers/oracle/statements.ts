@@ -15,7 +15,7 @@ export type StatementKind =
   | 'replaceFunction' | 'cteReinsert' | 'block';
 
 export interface Statement {
-  kind: StatementKind | 'failing';
+  kind: StatementKind | 'failing' | 'script';
   sql: string;
   /** SQLSTATE the statement must fail with (only inside a savepoint that is rolled back) */
   fails?: string;

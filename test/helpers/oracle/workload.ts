@@ -99,22 +99,96 @@ interface PlanItem {
   savepoint?: { end: 'rollback' | 'release'; failing: boolean };
 }
 
+/**
+ * Snapshots every table after each transaction, and checks what a transaction leaves in the log
+ * as it ends (see the top of this file).
+ */
+class Recorder {
+  readonly run: WorkloadRun = { snapshots: new Map(), history: [], failures: [], counts: {} };
+  private before = { eventId: 0, transactions: 0 };
+
+  constructor(private readonly client: Client, private readonly tables: TableModel[]) {}
+
+  async snapshots(label: string): Promise<void> {
+    const { eventId } = await logPosition(this.client);
+    for (const model of this.tables) {
+      const list = this.run.snapshots.get(model) ?? [];
+      list.push(await snapshot(this.client, model, label, eventId));
+      this.run.snapshots.set(model, list);
+    }
+  }
+
+  async begin(): Promise<void> {
+    this.before = await logPosition(this.client);
+    await this.client.query('BEGIN');
+  }
+
+  /** ends the transaction (COMMIT or ROLLBACK), checks its trace, snapshots every table */
+  async end(label: string, end: 'COMMIT' | 'ROLLBACK', lines: string[]): Promise<void> {
+    const { client, run, before } = this;
+    await client.query(end);
+    run.history.push(`${label} (${end.toLowerCase()}): ${lines.join('; ')}`);
+    const after = await logPosition(client);
+    if (end === 'ROLLBACK') {
+      if (after.eventId !== before.eventId || after.transactions !== before.transactions) {
+        run.failures.push(`${label} rolled back but left a trace: events ${before.eventId} -> ${after.eventId}, transaction_log rows ${before.transactions} -> ${after.transactions}`);
+      }
+    } else {
+      const { rows } = await client.query<{ n: string; ids: string[] | null }>(
+        'SELECT count(*) AS n, array_agg(DISTINCT transaction_id::text) AS ids FROM chronicle.table_event_log WHERE id > $1', [before.eventId],
+      );
+      const events = Number(rows[0].n);
+      const added = after.transactions - before.transactions;
+      if (added !== (events > 0 ? 1 : 0)) run.failures.push(`${label} logged ${events} events and ${added} transaction_log rows`);
+      if (events > 0 && (rows[0].ids ?? []).length !== 1) run.failures.push(`${label}: its events carry several transaction ids ${(rows[0].ids ?? []).join(', ')}`);
+    }
+    await this.snapshots(label);
+  }
+
+  /** runs a statement; false if it failed (an unexpected failure is recorded) */
+  async execute(statement: Statement, where: string): Promise<boolean> {
+    const { run } = this;
+    run.counts[statement.kind] = (run.counts[statement.kind] ?? 0) + 1;
+    try {
+      await this.client.query(statement.sql);
+    } catch (error) {
+      const code = error instanceof DatabaseError ? error.code : undefined;
+      if (statement.fails && code === statement.fails) return false;
+      run.failures.push(`${where}: unexpected error ${code ?? ''} ${(error as Error).message}: ${clip(statement.sql)}`);
+      return false;
+    }
+    if (statement.fails) run.failures.push(`${where}: statement should have failed with ${statement.fails}: ${clip(statement.sql)}`);
+    return true;
+  }
+}
+
+/**
+ * Runs transactions given as SQL (directed cases), with the same snapshots and checks as the
+ * random workloads. A transaction is a list of statements; 'ROLLBACK' as its last statement
+ * rolls it back, and savepoint commands are run as they are.
+ */
+export async function runScript(client: Client, tables: TableModel[], transactions: string[][], label = 'transaction'): Promise<WorkloadRun> {
+  const recorder = new Recorder(client, tables);
+  await recorder.snapshots(`the start of the ${label}s`);
+  for (const [i, statements] of transactions.entries()) {
+    const where = `${label} ${i + 1}`;
+    await recorder.begin();
+    const rollback = statements[statements.length - 1] === 'ROLLBACK';
+    const body = rollback ? statements.slice(0, -1) : statements;
+    for (const sql of body) await recorder.execute({ kind: 'script', sql }, where);
+    await recorder.end(where, rollback ? 'ROLLBACK' : 'COMMIT', body.map((s) => clip(s, 300)));
+  }
+  return recorder.run;
+}
+
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun> {
   const { client, major, tables } = options;
   const rng = new Rng(options.seed);
   const weights = { ...DEFAULT_WEIGHTS, ...options.weights };
   const runner = options.runner ?? ORACLE_RUNNER;
-  const run: WorkloadRun = { snapshots: new Map(), history: [], failures: [], counts: {} };
+  const recorder = new Recorder(client, tables);
+  const { run } = recorder;
   const targetWeight = options.targetWeight ?? ((t: TargetModel) => (t.kind === 'table' ? 3 : 1));
-
-  const takeSnapshots = async (label: string) => {
-    const { eventId } = await logPosition(client);
-    for (const model of tables) {
-      const list = run.snapshots.get(model) ?? [];
-      list.push(await snapshot(client, model, label, eventId));
-      run.snapshots.set(model, list);
-    }
-  };
 
   const contextFor = async (model: TableModel, target: TargetModel, touched: Set<string>): Promise<StatementContext> =>
     statementContext(rng, major, model, target, await keysOf(client, model, target), touched);
@@ -143,24 +217,12 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun
     }
   };
 
-  const execute = async (statement: Statement, where: string): Promise<boolean> => {
-    run.counts[statement.kind] = (run.counts[statement.kind] ?? 0) + 1;
-    try {
-      await client.query(statement.sql);
-    } catch (error) {
-      const code = error instanceof DatabaseError ? error.code : undefined;
-      if (statement.fails && code === statement.fails) return false;
-      run.failures.push(`${where}: unexpected error ${code ?? ''} ${(error as Error).message}: ${clip(statement.sql)}`);
-      return false;
-    }
-    if (statement.fails) run.failures.push(`${where}: statement should have failed with ${statement.fails}: ${clip(statement.sql)}`);
-    return true;
-  };
+  const execute = (statement: Statement, where: string) => recorder.execute(statement, where);
 
   // Transaction 0: initial rows in every table.
-  await takeSnapshots('the start');
+  await recorder.snapshots('the start');
   {
-    await client.query('BEGIN');
+    await recorder.begin();
     const lines: string[] = [];
     for (const model of tables) {
       const ctx = await contextFor(model, model.targets[0], new Set());
@@ -168,14 +230,11 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun
       lines.push(clip(s.sql, 200));
       await execute(s, 'transaction 0');
     }
-    await client.query('COMMIT');
-    run.history.push(`transaction 0 (commit): ${lines.join('; ')}`);
-    await takeSnapshots('transaction 0');
+    await recorder.end('transaction 0', 'COMMIT', lines);
   }
 
   for (let tx = 1; tx <= options.transactions; tx += 1) {
     touchedBy.clear();
-    const before = await logPosition(client);
     const count = rng.int(1, 4);
     const plan: PlanItem[] = [];
     if (rng.chance(options.savepoint ?? 0.25)) {
@@ -192,7 +251,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun
     const where = `transaction ${tx}`;
     const lines: string[] = [];
     let aborted = false;
-    await client.query('BEGIN');
+    await recorder.begin();
     for (const item of plan) {
       if (aborted) break;
       if (item.savepoint) {
@@ -222,27 +281,16 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun
         aborted = true;
       }
     }
-    const end = commit && !aborted ? 'COMMIT' : 'ROLLBACK';
-    await client.query(end);
-    run.history.push(`${where} (${end.toLowerCase()}): ${lines.join('; ')}`);
-
-    const after = await logPosition(client);
-    if (end === 'ROLLBACK') {
-      if (after.eventId !== before.eventId || after.transactions !== before.transactions) {
-        run.failures.push(`${where} rolled back but left a trace: events ${before.eventId} -> ${after.eventId}, transaction_log rows ${before.transactions} -> ${after.transactions}`);
-      }
-    } else {
-      const { rows } = await client.query<{ n: string; ids: string[] }>(
-        'SELECT count(*) AS n, array_agg(DISTINCT transaction_id::text) AS ids FROM chronicle.table_event_log WHERE id > $1', [before.eventId],
-      );
-      const events = Number(rows[0].n);
-      const added = after.transactions - before.transactions;
-      if (added !== (events > 0 ? 1 : 0)) run.failures.push(`${where} logged ${events} events and ${added} transaction_log rows`);
-      if (events > 0 && rows[0].ids.length !== 1) run.failures.push(`${where}: its events carry several transaction ids ${rows[0].ids.join(', ')}`);
-    }
-    await takeSnapshots(where);
+    await recorder.end(where, commit && !aborted ? 'COMMIT' : 'ROLLBACK', lines);
   }
   return run;
+}
+
+/** one line about a run: transactions committed and rolled back, statements by kind */
+export function summary(run: WorkloadRun): string {
+  const rolledBack = run.history.filter((h) => /^[^:]*\(rollback\)/.test(h)).length;
+  const kinds = Object.entries(run.counts).sort().map(([k, n]) => `${k} ${n}`).join(', ');
+  return `${run.history.length} transactions (${rolledBack} rolled back, more to savepoints), statements: ${kinds}`;
 }
 
 /** Verifies every table of a run: its log rebuilds every snapshot (undo and/or replay). */
