@@ -229,6 +229,7 @@ DECLARE
     v_update_old_data text;
     v_update_new_data text;
     v_excluded text;
+    v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
     v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
     v_new_select text;
@@ -239,6 +240,13 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
     END IF;
+
+    -- A virtual generated column (PostgreSQL 18) holds no data: it is computed when read, and
+    -- the transition tables hold NULL for it. It is never logged, like an excluded column.
+    SELECT v_version.excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    INTO v_unlogged
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v';
 
     SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
            pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
@@ -252,7 +260,7 @@ BEGIN
         SELECT a.attname, a.atttypid,
                'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
                a.attname = ANY (v_version.key_columns) AS is_key,
-               a.attname = ANY (v_version.excluded_columns) AS is_excluded,
+               a.attname = ANY (v_unlogged) AS is_excluded,
                -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
                -- other type (numeric scale, jsonb, citext, json, point, ...) is compared by its
                -- binary image, which also needs no equality operator and no search_path.
@@ -301,8 +309,8 @@ BEGIN
     END IF;
     v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
 
-    v_excluded := CASE WHEN pg_catalog.cardinality(v_version.excluded_columns) > 0
-                       THEN pg_catalog.format(' - %L::text[]', v_version.excluded_columns)
+    v_excluded := CASE WHEN pg_catalog.cardinality(v_unlogged) > 0
+                       THEN pg_catalog.format(' - %L::text[]', v_unlogged)
                        ELSE '' END;
     -- A row whose change touches only excluded columns is not logged.
     IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
@@ -310,15 +318,15 @@ BEGIN
     END IF;
     -- Whole rows: to_jsonb of the row, corrected for the values it would not log exactly.
     v_whole_new := CASE WHEN v_version.log_new_data
-                        THEN '(pg_catalog.to_jsonb(n.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'n', v_version.excluded_columns)
+                        THEN '(pg_catalog.to_jsonb(n.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'n', v_unlogged)
                         ELSE 'NULL::jsonb' END;
     v_whole_old := CASE WHEN v_version.log_old_data
-                        THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_version.excluded_columns)
+                        THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_unlogged)
                         ELSE 'NULL::jsonb' END;
     -- (the TRUNCATE statement is a format() string itself, run with the relation as argument)
     v_whole_table := CASE WHEN v_version.log_old_data
                           THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
-                                                  || chronicle.capture_row_corrections(relation, 't', v_version.excluded_columns), '%', '%%')
+                                                  || chronicle.capture_row_corrections(relation, 't', v_unlogged), '%', '%%')
                           ELSE 'NULL::jsonb' END;
 
     RETURN pg_catalog.format($template$

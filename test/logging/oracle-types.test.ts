@@ -9,7 +9,8 @@
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import {
-  installOracleSupport, oracleSeed, oracleTransactions, runWorkload, typesTable, verifyRun, wideTable, type TableModel, type WorkloadRun,
+  audit, col, createSchema, createTable, installOracleSupport, intKey, oracleSeed, oracleTransactions, runWorkload, typesTable, verifyRun,
+  wideTable, type TableModel, type WorkloadRun,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
 
@@ -44,6 +45,30 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(report(run, failures)).toBe('');
     expect(run.snapshots.get(model)).toHaveLength(transactions + 2);
   });
+
+  if (server.major >= 18) {
+    it(`virtual generated columns (PostgreSQL 18) are never logged; undo, and replay from the empty table, rebuild every other column after each of ${transactions} random transactions (seed ${seed})`, async () => {
+      await createSchema(client, 'oracle_virtual');
+      const model = await createTable(client, {
+        schema: 'oracle_virtual', name: 'computed', key: ['id'], integerKey: true, logNewData: true,
+        columns: [
+          intKey('id'), col('a', 'integer'), col('t', 'text'),
+          col('twice', 'bigint', { definition: 'GENERATED ALWAYS AS (a::bigint * 2) VIRTUAL', writable: false, virtual: true }),
+          col('loud', 'text', { definition: `GENERATED ALWAYS AS (upper(t) || '!') VIRTUAL`, writable: false, virtual: true }),
+          col('thrice', 'bigint', { definition: 'GENERATED ALWAYS AS (a::bigint * 3) STORED', writable: false }),
+        ],
+      });
+      await audit(client, model);
+      const run = await runWorkload({ client, major: server.major, seed, transactions, tables: [model], initialRows: 8 });
+      expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+      const { rows: [logged] } = await client.query(
+        `SELECT count(*) FILTER (WHERE old_data ?| ARRAY['twice', 'loud'] OR new_data ?| ARRAY['twice', 'loud']) AS virtual,
+                count(*) FILTER (WHERE old_data ? 'thrice' OR new_data ? 'thrice') AS stored
+         FROM chronicle.row_log WHERE table_id = (SELECT table_id FROM chronicle.audited_tables WHERE audited_table = 'oracle_virtual.computed'::regclass)`,
+      );
+      expect([Number(logged.virtual), Number(logged.stored) > 0]).toEqual([0, true]);
+    });
+  }
 
   it(`undo rebuilds a table of 320 columns after each of ${transactions} random transactions (seed ${seed})`, async () => {
     const model = await wideTable(client, server.major, 'oracle_wide');

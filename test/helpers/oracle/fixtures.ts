@@ -31,6 +31,8 @@ export async function typesTable(client: Client, major: number, schema: string, 
   await client.query(`CREATE DOMAIN ${s('posint')} AS integer CHECK (VALUE > 0)`);
   await client.query(`CREATE DOMAIN ${s('short_text')} AS varchar(10) CHECK (VALUE <> 'bad')`);
   await client.query(`CREATE TYPE ${s('pair')} AS (a integer, b text, c double precision, d integer[])`);
+  // case-insensitive: 'abc' = 'ABC', yet changing one into the other is a change to log
+  await client.query(`CREATE COLLATION ${s('ci')} (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
   const text = valuesOf('text');
   const columns: ColumnModel[] = [
     intKey('id'),
@@ -38,6 +40,7 @@ export async function typesTable(client: Client, major: number, schema: string, 
     col('c_numeric', 'numeric'), col('c_numeric_10_2', 'numeric(10,2)'),
     col('c_float4', 'real'), col('c_float8', 'double precision'),
     col('c_text', 'text'), col('c_varchar', 'varchar(20)'), col('c_char', 'char(5)'),
+    col('c_text_ci', `text COLLATE ${s('ci')}`, { value: poolOf(`text COLLATE ${s('ci')}`, ['abc', 'ABC', 'Abc', 'straße', 'STRASSE', 'Straße', 'ǅ', 'ǆ', 'Ǆ']) }),
     col('c_bytea', 'bytea'), col('c_bool', 'boolean'),
     col('c_date', 'date'), col('c_time', 'time'), col('c_timetz', 'timetz'),
     col('c_timestamp', 'timestamp'), col('c_timestamptz', 'timestamptz'), col('c_interval', 'interval'),

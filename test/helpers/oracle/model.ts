@@ -35,6 +35,8 @@ export interface ColumnModel {
   json?: boolean;
   /** values may be large (TOAST): compared by length and md5 of their text */
   wide?: boolean;
+  /** a virtual generated column (PostgreSQL 18): computed when read, never logged, so not compared */
+  virtual?: boolean;
   /** key columns: a value never used before in this table, from the table's counter n */
   fresh?: (n: number, rng: Rng) => string;
 }
@@ -84,9 +86,9 @@ export function column(model: TableModel, name: string): ColumnModel {
   return found;
 }
 
-/** the columns the oracle compares: every column but the excluded ones */
+/** the columns the oracle compares, and that the log holds: every column but the excluded and the virtual ones */
 export function comparedColumns(model: TableModel): ColumnModel[] {
-  return model.columns.filter((c) => !model.excluded.includes(c.name));
+  return model.columns.filter((c) => !model.excluded.includes(c.name) && !c.virtual);
 }
 
 export function writableColumns(model: TableModel): ColumnModel[] {

@@ -192,19 +192,23 @@ function undoPass(model: TableModel, events: LogEvent[], current: JsonObject[], 
 }
 
 /** Replay forward from the BASELINE event. */
-function replayPass(model: TableModel, events: LogEvent[], snapshots: Snapshot[]): Pass {
+function replayPass(model: TableModel, events: LogEvent[], snapshots: Snapshot[], fromEmpty: boolean): Pass {
   const pass: Pass = { method: 'replay', states: new Map(), updates: [], problems: [], unreached: [] };
-  const start = events.findIndex((e) => e.operation === 'BASELINE');
+  let start = events.findIndex((e) => e.operation === 'BASELINE');
   const order = snapshots.map((s, i) => ({ s, i })).sort((a, b) => a.s.eventId - b.s.eventId || a.i - b.i);
-  if (start < 0) {
+  if (start < 0 && !fromEmpty) {
     pass.problems.push('replay: the log has no BASELINE event');
     pass.unreached = order.map((o) => o.i);
     return pass;
   }
   const state = new Map<string, Row>();
-  for (const entry of events[start].entries) state.set(keyOf(model, entry.rowKey), toRow(entry.newData ?? {}));
+  if (start >= 0) {
+    for (const entry of events[start].entries) state.set(keyOf(model, entry.rowKey), toRow(entry.newData ?? {}));
+  }
+  const startId = start >= 0 ? events[start].id : -Infinity;
+  if (start < 0) start = -1; // from an empty table, before the first event
   let next = 0;
-  for (; next < order.length && order[next].s.eventId < events[start].id; next += 1) pass.unreached.push(order[next].i);
+  for (; next < order.length && order[next].s.eventId < startId; next += 1) pass.unreached.push(order[next].i);
   const record = (above: number) => {
     while (next < order.length && order[next].s.eventId < above) {
       pass.states.set(order[next].i, [...state.values()]);
@@ -314,6 +318,8 @@ export interface VerifyOptions {
   undo?: boolean;
   /** replay from the baseline (needs log_new_data); default: when the table logs new data */
   replay?: boolean;
+  /** replay from an empty table when the log has no BASELINE (the table was empty when its audit started) */
+  replayFromEmpty?: boolean;
 }
 
 /**
@@ -338,7 +344,7 @@ export async function verifyLog(
   }
   const passes: Pass[] = [];
   if (options.undo ?? model.logOldData) passes.push(undoPass(model, log.events, current, snapshots));
-  if (options.replay ?? model.logNewData) passes.push(replayPass(model, log.events, snapshots));
+  if (options.replay ?? model.logNewData) passes.push(replayPass(model, log.events, snapshots, options.replayFromEmpty ?? false));
   if (passes.length === 0) throw new Error(`${name}: nothing to verify (neither undo nor replay)`);
 
   const canonical = new Canonicalizer(client, model);

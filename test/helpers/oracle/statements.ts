@@ -215,6 +215,12 @@ export function upsert(ctx: StatementContext): Statement | undefined {
   let action = 'DO NOTHING';
   if (updatable.length > 0 && ctx.rng.chance(0.7)) {
     const sets = ctx.rng.sample(updatable, ctx.rng.int(1, 3)).map((c) => `${ident(c.name)} = ${ctx.rng.chance(0.25) ? 't' : 'EXCLUDED'}.${ident(c.name)}`);
+    if (ctx.model.integerKey && !ctx.target.fixed && existing.length > 0 && ctx.rng.chance(0.25)) {
+      // the conflicting rows move to unused keys
+      const ids = existing.map((k) => Number(k[0]));
+      const offset = ctx.freshRange(Math.max(...ids) - Math.min(...ids) + 1) - Math.min(...ids);
+      sets.push(`${ident(ctx.model.key[0])} = t.${ident(ctx.model.key[0])} + ${offset}`);
+    }
     action = `DO UPDATE SET ${sets.join(', ')}`;
   }
   return {

@@ -181,6 +181,7 @@ interface ColumnOptions {
   json?: boolean;
   wide?: boolean;
   writable?: boolean;
+  virtual?: boolean;
   fresh?: ColumnModel['fresh'];
 }
 
@@ -196,6 +197,7 @@ export function col(name: string, type: string, options: ColumnOptions = {}): Co
     writable: options.writable ?? true,
     json: options.json ?? base === 'json',
     wide: options.wide,
+    virtual: options.virtual,
     fresh: options.fresh,
   };
 }
