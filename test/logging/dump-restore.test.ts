@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
-import { createChronicle } from '../helpers/install-chronicle';
 import { canonicalEntries, exact, logState, rowLogOf, type LogState } from '../helpers/log-state';
 import { findSystemInstallation } from '../helpers/servers/system';
 import { serverUrl } from '../helpers/servers/types';
@@ -47,7 +46,7 @@ if (installation === undefined || server === undefined) {
       let before: ReturnType<typeof portable>;
       let ordersId: number;
       try {
-        await createChronicle(client);
+        await client.query('CREATE EXTENSION chronicle');
         await client.query(`CREATE SCHEMA shop;
           CREATE TABLE shop.orders (id integer PRIMARY KEY, item text NOT NULL, price numeric(6,2), secret text);
           CREATE TABLE shop.old (id integer PRIMARY KEY);

@@ -6,7 +6,6 @@
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import { canonicalEntries, connectAs, exact, logState, rowLogOf, sqlError } from '../helpers/log-state';
-import { createChronicle } from '../helpers/install-chronicle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const APP = 'chronicle_sec_app';        // writes the audited tables, nothing more
@@ -83,7 +82,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   beforeAll(async () => {
     await createDatabase(server, database);
     client = await connectTo(server, database);
-    await createChronicle(client);
+    await client.query('CREATE EXTENSION chronicle');
     for (const role of ROLES) await client.query(`DROP ROLE IF EXISTS ${role}; CREATE ROLE ${role} LOGIN`);
     await client.query(`
       GRANT chronicle_viewer TO ${VIEWER};

@@ -6,7 +6,6 @@
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import { canonicalEntries, exact, jsonText, logState, rowLogOf, sqlError, withNotices } from '../helpers/log-state';
-import { createChronicle } from '../helpers/install-chronicle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const n = exact;
@@ -21,7 +20,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   beforeAll(async () => {
     await createDatabase(server, database);
     client = await connectTo(server, database);
-    await createChronicle(client);
+    await client.query('CREATE EXTENSION chronicle');
   });
 
   afterAll(async () => {

@@ -11,7 +11,9 @@ CREATE TABLE chronicle.transaction_log (
     client_port integer,
     application_name text,
     session_info jsonb,
-    CONSTRAINT transaction_log_txid_key UNIQUE (txid)
+    -- A txid is unique within a cluster, but a log restored from another cluster holds txids this
+    -- one will reach again: the start time tells those transactions apart.
+    CONSTRAINT transaction_log_txid_key UNIQUE (txid, started_at)
 );
 
 COMMENT ON TABLE chronicle.transaction_log IS
@@ -171,16 +173,30 @@ SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log_id_seq', '
 SELECT pg_catalog.pg_extension_config_dump('chronicle.row_log', '');
 
 -- Cluster-wide roles, shared by every database that installs the extension: created when missing.
+-- Another database may be creating them at the same moment: the loser of that race sees a
+-- unique violation, and then uses the roles the winner made.
 DO $roles$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
-        CREATE ROLE chronicle_viewer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
-        CREATE ROLE chronicle_admin NOLOGIN;
-    END IF;
-    IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
-        GRANT chronicle_viewer TO chronicle_admin;
-    END IF;
+    BEGIN
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
+            CREATE ROLE chronicle_viewer NOLOGIN;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
+    BEGIN
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
+            CREATE ROLE chronicle_admin NOLOGIN;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
+    BEGIN
+        IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
+            GRANT chronicle_viewer TO chronicle_admin;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
 END
 $roles$;

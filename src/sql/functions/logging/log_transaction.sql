@@ -1,8 +1,7 @@
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
 --
--- Later calls find the row by txid (one probe of the unique index on txid); its started_at tells
--- it from a row of the same txid restored from another cluster. The id is not kept
+-- Later calls find the row by txid and start time (one probe of their unique index). The id is not kept
 -- in a setting: any role can SET any custom setting, so a cached '<txid>:<id>' could be forged to
 -- log a role's writes under another transaction (another session_user, another session_info),
 -- and a RESET ALL in the middle of a transaction would lose it. The row itself cannot be forged,
@@ -25,21 +24,14 @@ DECLARE
     v_session_info_text text;
     v_session_info jsonb;
     v_id bigint;
-    v_ours boolean;
 BEGIN
-    SELECT t.id, t.started_at = pg_catalog.transaction_timestamp() INTO v_id, v_ours
-    FROM chronicle.transaction_log AS t WHERE t.txid = v_txid;
-    IF v_ours THEN
+    -- The start time tells this transaction from one of the same txid in a log restored from
+    -- another cluster.
+    SELECT t.id INTO v_id
+    FROM chronicle.transaction_log AS t
+    WHERE t.txid = v_txid AND t.started_at = pg_catalog.transaction_timestamp();
+    IF FOUND THEN
         RETURN v_id;
-    ELSIF FOUND THEN
-        -- Only a log restored from another cluster, whose transaction ids ran further than this
-        -- one's, can hold this txid already: never log this transaction under that row.
-        RAISE EXCEPTION 'chronicle.transaction_log already holds transaction id % (log id %), from another transaction',
-                        v_txid, v_id
-            USING ERRCODE = '55000',
-                  DETAIL = 'It started at a different time, so it comes from another cluster''s history.',
-                  HINT = 'The log was restored from a cluster whose transaction ids ran further than this one''s; '
-                         'audited writes fail until this cluster''s transaction ids pass the restored ones.';
     END IF;
 
     v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);
