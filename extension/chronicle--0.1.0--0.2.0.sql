@@ -24,7 +24,9 @@ CREATE TABLE chronicle.transaction_log (
     client_port integer,
     application_name text,
     session_info jsonb,
-    CONSTRAINT transaction_log_txid_key UNIQUE (txid)
+    -- A txid is unique within a cluster, but a log restored from another cluster holds txids this
+    -- one will reach again: the start time tells those transactions apart.
+    CONSTRAINT transaction_log_txid_key UNIQUE (txid, started_at)
 );
 
 COMMENT ON TABLE chronicle.transaction_log IS
@@ -184,17 +186,31 @@ SELECT pg_catalog.pg_extension_config_dump('chronicle.table_event_log_id_seq', '
 SELECT pg_catalog.pg_extension_config_dump('chronicle.row_log', '');
 
 -- Cluster-wide roles, shared by every database that installs the extension: created when missing.
+-- Another database may be creating them at the same moment: the loser of that race sees a
+-- unique violation, and then uses the roles the winner made.
 DO $roles$
 BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
-        CREATE ROLE chronicle_viewer NOLOGIN;
-    END IF;
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
-        CREATE ROLE chronicle_admin NOLOGIN;
-    END IF;
-    IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
-        GRANT chronicle_viewer TO chronicle_admin;
-    END IF;
+    BEGIN
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_viewer') THEN
+            CREATE ROLE chronicle_viewer NOLOGIN;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
+    BEGIN
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'chronicle_admin') THEN
+            CREATE ROLE chronicle_admin NOLOGIN;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
+    BEGIN
+        IF NOT pg_catalog.pg_has_role('chronicle_admin', 'chronicle_viewer', 'MEMBER') THEN
+            GRANT chronicle_viewer TO chronicle_admin;
+        END IF;
+    EXCEPTION WHEN unique_violation OR duplicate_object THEN
+        NULL;
+    END;
 END
 $roles$;
 
@@ -323,7 +339,8 @@ BEGIN
     v_whole_old := CASE WHEN v_version.log_old_data
                         THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_unlogged)
                         ELSE 'NULL::jsonb' END;
-    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument)
+    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
+    -- a % in a column name must be doubled, here and in the key)
     v_whole_table := CASE WHEN v_version.log_old_data
                           THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
                                                   || chronicle.capture_row_corrections(relation, 't', v_unlogged), '%', '%%')
@@ -402,7 +419,7 @@ $template$,
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
         v_logged_differs, v_old_select, v_new_select);
 END
 $function$;
@@ -651,8 +668,7 @@ COMMENT ON FUNCTION chronicle.version() IS
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
 --
--- Later calls find the row by txid (one probe of the unique index on txid); its started_at tells
--- it from a row of the same txid restored from another cluster. The id is not kept
+-- Later calls find the row by txid and start time (one probe of their unique index). The id is not kept
 -- in a setting: any role can SET any custom setting, so a cached '<txid>:<id>' could be forged to
 -- log a role's writes under another transaction (another session_user, another session_info),
 -- and a RESET ALL in the middle of a transaction would lose it. The row itself cannot be forged,
@@ -675,21 +691,14 @@ DECLARE
     v_session_info_text text;
     v_session_info jsonb;
     v_id bigint;
-    v_ours boolean;
 BEGIN
-    SELECT t.id, t.started_at = pg_catalog.transaction_timestamp() INTO v_id, v_ours
-    FROM chronicle.transaction_log AS t WHERE t.txid = v_txid;
-    IF v_ours THEN
+    -- The start time tells this transaction from one of the same txid in a log restored from
+    -- another cluster.
+    SELECT t.id INTO v_id
+    FROM chronicle.transaction_log AS t
+    WHERE t.txid = v_txid AND t.started_at = pg_catalog.transaction_timestamp();
+    IF FOUND THEN
         RETURN v_id;
-    ELSIF FOUND THEN
-        -- Only a log restored from another cluster, whose transaction ids ran further than this
-        -- one's, can hold this txid already: never log this transaction under that row.
-        RAISE EXCEPTION 'chronicle.transaction_log already holds transaction id % (log id %), from another transaction',
-                        v_txid, v_id
-            USING ERRCODE = '55000',
-                  DETAIL = 'It started at a different time, so it comes from another cluster''s history.',
-                  HINT = 'The log was restored from a cluster whose transaction ids ran further than this one''s; '
-                         'audited writes fail until this cluster''s transaction ids pass the restored ones.';
     END IF;
 
     v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);

@@ -224,6 +224,20 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect(truncated?.entries.map((e) => [e.rowKey.k, e.oldData?.f])).toEqual([['1', '"-0"'], ['2', '"NaN"'], ['3', 'null']]);
     });
 
+    it('every operation, TRUNCATE too, on a table whose schema, table and column names hold %, quotes, spaces, dots and unicode', async () => {
+      const quoted = await quotedTable(client, server.major, { logNewData: true }, 'Trunc "%s" ä');
+      const t = '"Ünïcode ""Schema"" ✓ %s"."Trunc ""%s"" ä"';
+      const run = await runScript(client, [quoted], [
+        [`INSERT INTO ${t} ("Key Col %s", "pct %1$s %%", "with.dot", "r") VALUES (1, '-0', '{"a": 1}', '2020-02-29'), (2, 1.5, NULL, NULL)`],
+        [`UPDATE ${t} SET "pct %1$s %%" = 0, "Key Col %s" = 10 WHERE "Key Col %s" = 1`, `DELETE FROM ${t} WHERE "Key Col %s" = 2`],
+        [`INSERT INTO ${t} ("Key Col %s", "pct %1$s %%") VALUES (3, '-0')`, `TRUNCATE ${t}`],
+      ]);
+      expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+      const { events } = await readLog(client, await tableId(client, quoted));
+      expect(events.map((e) => e.operation)).toEqual(['INSERT', 'UPDATE', 'DELETE', 'INSERT', 'TRUNCATE']);
+      expect(events[4].entries.map((x) => [x.rowKey['Key Col %s'], x.oldData?.['pct %1$s %%']])).toEqual([['3', '"-0"'], ['10', '0']]);
+    });
+
     it('writes through a view, a SQL function (DELETE then INSERT of the same key in one call) and a writable CTE are logged against the table, in order', async () => {
       await client.query(`CREATE VIEW oracle_directed.v AS SELECT * FROM ${t}`);
       await client.query(`CREATE FUNCTION oracle_directed.replace(p_id integer, p_v text) RETURNS void LANGUAGE sql AS $$

@@ -85,22 +85,24 @@ export async function wideTable(client: Client, major: number, schema: string, o
 }
 
 /** Names that need quoting everywhere: a schema, a table and columns with spaces, quotes, upper case and unicode. */
-export const QUOTED_SCHEMA = 'Ünïcode "Schema" ✓';
+export const QUOTED_SCHEMA = 'Ünïcode "Schema" ✓ %s';
 
-export async function quotedTable(client: Client, major: number, options: FixtureOptions = {}): Promise<TableModel> {
+export async function quotedTable(client: Client, major: number, options: FixtureOptions = {}, table = 'My "Table" ñ %I'): Promise<TableModel> {
   const schema = QUOTED_SCHEMA;
   await createSchema(client, schema);
+  // % in names too: the capture builds SQL with format()
   const columns: ColumnModel[] = [
-    intKey('Key Col'),
+    intKey('Key Col %s'),
     col('"quoted"', 'text'), col('UPPER', 'integer'), col('ümlaut ☃', 'numeric'), col('select', 'boolean'),
     col('with.dot', 'jsonb'), col('back\\slash', 'text'), col('r', 'date'), col('c1', 'text'), col('o', 'integer'), col('n', 'interval'),
+    col('pct %1$s %%', 'double precision'),
   ];
   const model = await createTable(client, {
-    schema, name: 'My "Table" ñ', columns, key: ['Key Col'], integerKey: true,
+    schema, name: table, columns, key: ['Key Col %s'], integerKey: true,
     logOldData: options.logOldData, logNewData: options.logNewData, excluded: options.excluded,
   });
-  await addView(client, model, 'View "of" it', major);
-  await addReplaceFunction(client, model, 'Replace "it"');
+  await addView(client, model, `View "of" ${table}`, major);
+  await addReplaceFunction(client, model, `Replace "it" ${table}`);
   await startAudit(client, model, major, options);
   return model;
 }

@@ -122,7 +122,8 @@ BEGIN
     v_whole_old := CASE WHEN v_version.log_old_data
                         THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_unlogged)
                         ELSE 'NULL::jsonb' END;
-    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument)
+    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
+    -- a % in a column name must be doubled, here and in the key)
     v_whole_table := CASE WHEN v_version.log_old_data
                           THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
                                                   || chronicle.capture_row_corrections(relation, 't', v_unlogged), '%', '%%')
@@ -201,7 +202,7 @@ $template$,
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, v_key_table, v_whole_table),
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
         v_logged_differs, v_old_select, v_new_select);
 END
 $function$;
