@@ -14,7 +14,7 @@ import {
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
-const transactions = oracleTransactions(120);
+const transactions = oracleTransactions(150);
 console.log(`oracle-options: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
 
 function report(run: WorkloadRun, failures: string[]): string {

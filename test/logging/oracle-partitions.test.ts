@@ -15,7 +15,7 @@ import {
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
-const transactions = oracleTransactions(150);
+const transactions = oracleTransactions(300);
 console.log(`oracle-partitions: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
 
 function report(run: WorkloadRun, failures: string[]): string {
