@@ -9,7 +9,7 @@
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import {
-  audit, col, createSchema, createTable, installOracleSupport, intKey, oracleSeed, oracleTransactions, runWorkload, typesTable, verifyRun,
+  audit, col, createSchema, createTable, installOracleSupport, intKey, oracleSeed, oracleTransactions, runScript, runWorkload, typesTable, verifyRun,
   wideTable, type TableModel, type WorkloadRun,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
@@ -44,6 +44,39 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const failures = await verifyRun(client, run);
     expect(report(run, failures)).toBe('');
     expect(run.snapshots.get(model)).toHaveLength(transactions + 2);
+  });
+
+  it('TOASTed values of 100 kB+ are logged whole on INSERT, DELETE and TRUNCATE, left out of an UPDATE of another column, logged when they change; undo and replay rebuild them', async () => {
+    await createSchema(client, 'oracle_toast');
+    const model = await createTable(client, {
+      schema: 'oracle_toast', name: 'big', key: ['id'], logNewData: true,
+      columns: [intKey('id'), col('t', 'text', { wide: true }), col('b', 'bytea', { wide: true }), col('n', 'integer')],
+    });
+    await audit(client, model);
+    const wide = (salt: string, kb: number) => `(SELECT string_agg(md5('${salt}' || i), '') FROM generate_series(1, ${kb * 32}) AS i)`;
+    const run = await runScript(client, [model], [
+      [`INSERT INTO oracle_toast.big VALUES (1, ${wide('a', 110)}, decode(${wide('b', 220)}, 'hex'), 1), (2, ${wide('c', 120)}, NULL, 2)`],
+      [`UPDATE oracle_toast.big SET n = n + 10`],
+      [`UPDATE oracle_toast.big SET t = ${wide('d', 130)} WHERE id = 1`, `UPDATE oracle_toast.big SET b = decode(${wide('e', 240)}, 'hex'), t = t WHERE id = 2`],
+      [`DELETE FROM oracle_toast.big WHERE id = 2`],
+      [`INSERT INTO oracle_toast.big SELECT 3, t, b, 3 FROM oracle_toast.big WHERE id = 1`, 'TRUNCATE oracle_toast.big'],
+    ]);
+    expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+    const { rows } = await client.query(
+      `SELECT e.operation, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(coalesce(r.old_data, r.new_data)) AS k) AS columns,
+              octet_length(coalesce(r.old_data::text, '') || coalesce(r.new_data::text, '')) > 100000 AS wide
+       FROM chronicle.table_event_log AS e JOIN chronicle.row_log AS r ON r.event_id = e.id
+       WHERE e.table_id = (SELECT table_id FROM chronicle.audited_tables WHERE audited_table = 'oracle_toast.big'::regclass)
+       ORDER BY e.id, r.row_key`,
+    );
+    expect(rows.map((r) => [r.operation, r.columns.join(','), r.wide])).toEqual([
+      ['INSERT', 'b,id,n,t', true], ['INSERT', 'b,id,n,t', true],
+      ['UPDATE', 'n', false], ['UPDATE', 'n', false],
+      ['UPDATE', 't', true], ['UPDATE', 'b', true],
+      ['DELETE', 'b,id,n,t', true],
+      ['INSERT', 'b,id,n,t', true],
+      ['TRUNCATE', 'b,id,n,t', true], ['TRUNCATE', 'b,id,n,t', true],
+    ]);
   });
 
   if (server.major >= 18) {
