@@ -60,6 +60,9 @@ export class Canonicalizer {
     }
   }
 
+  /** logged values the server could not read back as their column's type */
+  readonly unreadable: string[] = [];
+
   async resolve(): Promise<void> {
     const limit = 4 * 1024 * 1024;
     for (const c of comparedColumns(this.model)) {
@@ -68,18 +71,30 @@ export class Canonicalizer {
       for (let start = 0; start < pending.length;) {
         let end = start;
         for (let size = 0; end < pending.length && (end === start || size + pending[end].length < limit); end += 1) size += pending[end].length;
-        const batch = pending.slice(start, end);
-        const { rows } = await this.client.query<{ i: string; c: string | null }>(
-          `SELECT j.i, ${canonicalColumn('r', c)} AS c
-           FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, i)
-           CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${tableName(this.model)}, pg_catalog.jsonb_build_object($2::text, j.v)) AS r`,
-          [`[${batch.join(',')}]`, c.name],
-        );
-        if (rows.length !== batch.length) throw new Error(`canonical values of ${c.name}: sent ${batch.length}, got ${rows.length}`);
-        for (const r of rows) known.set(batch[Number(r.i) - 1], r.c);
+        await this.resolveBatch(c, pending.slice(start, end), known);
         start = end;
       }
       this.pending.get(c.name)?.clear();
+    }
+  }
+
+  private async resolveBatch(c: ColumnModel, batch: string[], known: Map<string, string | null>): Promise<void> {
+    const sql = `SELECT j.i, ${canonicalColumn('r', c)} AS c
+       FROM pg_catalog.jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(v, i)
+       CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::${tableName(this.model)}, pg_catalog.jsonb_build_object($2::text, j.v)) AS r`;
+    try {
+      const { rows } = await this.client.query<{ i: string; c: string | null }>(sql, [`[${batch.join(',')}]`, c.name]);
+      if (rows.length !== batch.length) throw new Error(`canonical values of ${c.name}: sent ${batch.length}, got ${rows.length}`);
+      for (const r of rows) known.set(batch[Number(r.i) - 1], r.c);
+    } catch (error) {
+      if (batch.length > 1) {
+        // find the values that cannot be read, one by one
+        for (const value of batch) await this.resolveBatch(c, [value], known);
+        return;
+      }
+      const text = batch[0].length > 200 ? `${batch[0].slice(0, 200)}...` : batch[0];
+      this.unreadable.push(`column ${c.name}: the logged value ${text} cannot be read back: ${(error as Error).message.slice(0, 200)}`);
+      known.set(batch[0], `unreadable ${batch[0]}`);
     }
   }
 

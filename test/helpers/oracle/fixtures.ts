@@ -23,7 +23,7 @@ async function startAudit(client: Client, model: TableModel, major: number, opti
   await audit(client, model, { baseline: options.baseline });
 }
 
-/** A table with a column of every common type (money aside: its text depends on lc_monetary). */
+/** A table with a column of every common type (money too: the capture fixes lc_monetary, and the tests' clusters use C). */
 export async function typesTable(client: Client, major: number, schema: string, options: FixtureOptions = {}): Promise<TableModel> {
   const s = (name: string) => qualified(schema, name);
   await createSchema(client, schema);
@@ -37,7 +37,7 @@ export async function typesTable(client: Client, major: number, schema: string, 
   const columns: ColumnModel[] = [
     intKey('id'),
     col('c_int2', 'smallint'), col('c_int4', 'integer'), col('c_int8', 'bigint'),
-    col('c_numeric', 'numeric'), col('c_numeric_10_2', 'numeric(10,2)'),
+    col('c_numeric', 'numeric'), col('c_numeric_10_2', 'numeric(10,2)'), col('c_money', 'money'),
     col('c_float4', 'real'), col('c_float8', 'double precision'),
     col('c_text', 'text'), col('c_varchar', 'varchar(20)'), col('c_char', 'char(5)'),
     col('c_text_ci', `text COLLATE ${s('ci')}`, { value: poolOf(`text COLLATE ${s('ci')}`, ['abc', 'ABC', 'Abc', 'straße', 'STRASSE', 'Straße', 'ǅ', 'ǆ', 'Ǆ']) }),

@@ -356,6 +356,7 @@ export async function verifyLog(
     }
   }
   await canonical.resolve();
+  failures.push(...canonical.unreadable.map((u) => `${name}: ${u}`));
   const names = comparedColumns(model).map((c) => c.name);
   const rowStrings = new WeakMap<Row, string>();
   const rowString = (row: Row) => {

@@ -103,6 +103,8 @@ export function valuesOf(type: string): Make {
           : randomNumeric(r));
       case 'numeric(10,2)':
         return (r) => l(r.chance(0.3) ? r.pick(['0.00', '-0.01', '99999999.99', '-99999999.99', '1.5']) : (r.int(-9999999999, 9999999999) / 100).toFixed(2));
+      case 'money':
+        return (r) => l(r.chance(0.3) ? r.pick(['0', '-92233720368547758.08', '92233720368547758.07', '1.5']) : (r.int(-1e9, 1e9) / 100).toFixed(2));
       case 'real':
       case 'float4':
         return (r) => l(r.chance(0.5) ? r.pick(['-0', '0', 'NaN', 'Infinity', '-Infinity', '1.1', '3.4028235e+38', '1e-45', '-1.5']) : randomFloat(r));

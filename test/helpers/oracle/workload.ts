@@ -47,7 +47,21 @@ export interface WorkloadOptions {
   initialRows?: number;
   /** the PL/pgSQL function that runs an array of statements (see installOracleSupport) */
   runner?: string;
+  /** probability that a transaction changes the session's output settings (DateStyle, IntervalStyle, extra_float_digits, ...) */
+  sessionSettings?: number;
 }
+
+/**
+ * Settings that change how values are written as text, set (SET LOCAL) by some transactions:
+ * what is logged must not depend on them. The oracle reads the log with the defaults.
+ */
+export const OUTPUT_SETTINGS: Record<string, string[]> = {
+  DateStyle: ["'SQL, DMY'", "'German'", "'Postgres, MDY'", "'ISO, DMY'"],
+  IntervalStyle: ["'sql_standard'", "'iso_8601'", "'postgres_verbose'"],
+  extra_float_digits: ['0', '-15', '3'],
+  bytea_output: ["'escape'"],
+  TimeZone: ["'Asia/Kathmandu'", "'America/St_Johns'", "'UTC'", "'Pacific/Chatham'"],
+};
 
 export interface WorkloadRun {
   snapshots: Map<TableModel, Snapshot[]>;
@@ -252,6 +266,11 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadRun
     const lines: string[] = [];
     let aborted = false;
     await recorder.begin();
+    if (rng.chance(options.sessionSettings ?? 0.3)) {
+      const settings = rng.sample(Object.keys(OUTPUT_SETTINGS), rng.int(1, 3)).map((name) => `SET LOCAL ${name} = ${rng.pick(OUTPUT_SETTINGS[name])}`);
+      for (const setting of settings) await client.query(setting);
+      lines.push(...settings);
+    }
     for (const item of plan) {
       if (aborted) break;
       if (item.savepoint) {
