@@ -27,7 +27,6 @@ DECLARE
     v_old_row_columns text := 'r';
     v_update_old_data text;
     v_update_new_data text;
-    v_excluded text;
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
     v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
@@ -108,25 +107,20 @@ BEGIN
     END IF;
     v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
 
-    v_excluded := CASE WHEN pg_catalog.cardinality(v_unlogged) > 0
-                       THEN pg_catalog.format(' - %L::text[]', v_unlogged)
-                       ELSE '' END;
     -- A row whose change touches only excluded columns is not logged.
     IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
         v_logged_differs := 'o *<> n';
     END IF;
-    -- Whole rows: to_jsonb of the row, corrected for the values it would not log exactly.
+    -- Whole rows: to_jsonb of the row without the unlogged columns, corrected for the values it
+    -- would not log exactly.
     v_whole_new := CASE WHEN v_version.log_new_data
-                        THEN '(pg_catalog.to_jsonb(n.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'n', v_unlogged)
-                        ELSE 'NULL::jsonb' END;
+                        THEN chronicle.capture_whole_row(relation, 'n', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
     v_whole_old := CASE WHEN v_version.log_old_data
-                        THEN '(pg_catalog.to_jsonb(o.*)' || v_excluded || ')' || chronicle.capture_row_corrections(relation, 'o', v_unlogged)
-                        ELSE 'NULL::jsonb' END;
+                        THEN chronicle.capture_whole_row(relation, 'o', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
     -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
     -- a % in a column name must be doubled, here and in the key)
     v_whole_table := CASE WHEN v_version.log_old_data
-                          THEN pg_catalog.replace('(pg_catalog.to_jsonb(t.*)' || v_excluded || ')'
-                                                  || chronicle.capture_row_corrections(relation, 't', v_unlogged), '%', '%%')
+                          THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
                           ELSE 'NULL::jsonb' END;
 
     RETURN pg_catalog.format($template$

@@ -127,3 +127,25 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
     'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';
+
+-- The jsonb expression of a whole row of the relation, as it is logged (INSERT, DELETE,
+-- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the excluded columns and the
+-- virtual generated columns (PostgreSQL 18: computed when read, they hold no data), corrected
+-- for the values to_jsonb would not log exactly. Values go through output functions: run the
+-- expression with the settings the capture functions fix (see capture_function_definition).
+CREATE OR REPLACE FUNCTION chronicle.capture_whole_row(relation regclass, row_alias text, excluded_columns name[])
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias,
+                             CASE WHEN pg_catalog.cardinality(u.unlogged) > 0 THEN pg_catalog.format(' - %L::text[]', u.unlogged) ELSE '' END)
+           || chronicle.capture_row_corrections(relation, row_alias, u.unlogged)
+    FROM (SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}') AS unlogged
+          FROM pg_catalog.pg_attribute AS a
+          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v') AS u
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
+    'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
