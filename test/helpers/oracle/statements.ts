@@ -151,9 +151,11 @@ export function updateKey(ctx: StatementContext): Statement | undefined {
   const rows = chooseRows(ctx, 1, 4);
   const { model, rng } = ctx;
   if (model.integerKey && !ctx.target.fixed && rng.chance(0.35)) {
-    // the classic move: SET id = id + n, n chosen so that every new id is unused
-    const ids = rows.map((k) => Number(k[0]));
-    const low = Math.min(...ids);
+    // the classic move: SET id = id + n, n chosen so that every new id is unused (ids within
+    // 1000 of each other only, so that fresh ids grow slowly)
+    const first = Math.min(...rows.map((k) => Number(k[0])));
+    const ids = rows.map((k) => Number(k[0])).filter((id) => id - first < 1000);
+    const low = first;
     const high = Math.max(...ids);
     const offset = ctx.freshRange(high - low + 1) - low;
     const k = ident(model.key[0]);
@@ -215,9 +217,9 @@ export function upsert(ctx: StatementContext): Statement | undefined {
   let action = 'DO NOTHING';
   if (updatable.length > 0 && ctx.rng.chance(0.7)) {
     const sets = ctx.rng.sample(updatable, ctx.rng.int(1, 3)).map((c) => `${ident(c.name)} = ${ctx.rng.chance(0.25) ? 't' : 'EXCLUDED'}.${ident(c.name)}`);
-    if (ctx.model.integerKey && !ctx.target.fixed && existing.length > 0 && ctx.rng.chance(0.25)) {
+    const ids = existing.map((k) => Number(k[0]));
+    if (ctx.model.integerKey && !ctx.target.fixed && existing.length > 0 && Math.max(...ids) - Math.min(...ids) < 1000 && ctx.rng.chance(0.25)) {
       // the conflicting rows move to unused keys
-      const ids = existing.map((k) => Number(k[0]));
       const offset = ctx.freshRange(Math.max(...ids) - Math.min(...ids) + 1) - Math.min(...ids);
       sets.push(`${ident(ctx.model.key[0])} = t.${ident(ctx.model.key[0])} + ${offset}`);
     }
