@@ -235,6 +235,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       ]));
       const both = Number((await one("SELECT chronicle.create_table_audit('uk.both') AS id")).id);
       expect((await one('SELECT key_columns FROM chronicle.audit_table_log WHERE table_id = $1', [both])).key_columns).toBe('{a,b}');
+      // a deferrable primary key is passed over for a unique key that is checked at once
+      await client.query(`CREATE TABLE uk.deferred (a integer PRIMARY KEY DEFERRABLE, c integer NOT NULL UNIQUE)`);
+      const deferred = Number((await one("SELECT chronicle.create_table_audit('uk.deferred') AS id")).id);
+      expect((await one('SELECT key_columns FROM chronicle.audit_table_log WHERE table_id = $1', [deferred])).key_columns).toBe('{c}');
     });
 
     it('quotes identifiers everywhere: schema, table, key and excluded columns with spaces and quotes', async () => {
@@ -512,6 +516,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await client.query(`CREATE SCHEMA bad;
         CREATE TABLE bad.good (id integer PRIMARY KEY, v text);
         CREATE TABLE bad.keyless (v text);
+        CREATE TABLE bad.deferrable_key (id integer PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, v text);
         CREATE TABLE bad.nullable_unique (id integer UNIQUE, v text);
         CREATE TABLE bad.partial_unique (id integer NOT NULL, v text);
         CREATE UNIQUE INDEX partial_unique_idx ON bad.partial_unique (id) WHERE id > 0;
@@ -535,6 +540,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const cases: [string, string, { code: string; message: string | RegExp; hint?: string }][] = [
       ['a table without a key', "SELECT chronicle.create_table_audit('bad.keyless')",
         { ...noKey, message: 'cannot audit bad.keyless: it has no primary key and no unique key on NOT NULL columns' }],
+      ['a table whose only key is deferrable', "SELECT chronicle.create_table_audit('bad.deferrable_key')",
+        { code: '55000', message: 'cannot audit bad.deferrable_key: its keys are deferrable',
+          hint: 'A deferrable key lets two rows share a key inside a transaction, so a logged key would not name one row: '
+            + 'make the key NOT DEFERRABLE, or add a unique constraint on NOT NULL columns that is not deferrable.' }],
       ['a table whose only unique key allows NULL', "SELECT chronicle.create_table_audit('bad.nullable_unique')",
         { ...noKey, message: 'cannot audit bad.nullable_unique: it has no primary key and no unique key on NOT NULL columns' }],
       ['a table whose only unique index is partial', "SELECT chronicle.create_table_audit('bad.partial_unique')",
