@@ -818,6 +818,9 @@ BEGIN
         JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
         WHERE i.indrelid = table_name
           AND i.indisunique
+          -- A deferrable key lets two rows share a key between statements of a transaction, and
+          -- then a logged key no longer names one row.
+          AND i.indimmediate
           AND i.indpred IS NULL
           AND i.indexprs IS NULL
           AND (i.indisprimary OR NOT EXISTS (
@@ -830,6 +833,13 @@ BEGIN
     JOIN pg_catalog.pg_attribute AS a ON a.attrelid = table_name AND a.attnum = k.attnum
     WHERE k.ord <= chosen.indnkeyatts;
 
+    IF v_key IS NULL AND EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                                 WHERE i.indrelid = table_name AND i.indisunique AND NOT i.indimmediate) THEN
+        RAISE EXCEPTION 'cannot audit %: its keys are deferrable', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'A deferrable key lets two rows share a key inside a transaction, so a logged key would not name one row: '
+                         'make the key NOT DEFERRABLE, or add a unique constraint on NOT NULL columns that is not deferrable.';
+    END IF;
     IF v_key IS NULL THEN
         RAISE EXCEPTION 'cannot audit %: it has no primary key and no unique key on NOT NULL columns', table_name
             USING ERRCODE = '55000',
