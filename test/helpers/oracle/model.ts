@@ -49,7 +49,7 @@ export interface TargetModel {
   /** values a row must have to belong here (partition bounds), as SQL expressions */
   fixed?: Record<string, (rng: Rng) => string>;
   truncate: boolean;
-  /** INSERT ... ON CONFLICT (key) works here (not with a deferrable key) */
+  /** INSERT ... ON CONFLICT (key) works here */
   upsert: boolean;
   /** MERGE works here (PostgreSQL 15+; views 17+) */
   merge: boolean;
@@ -61,8 +61,6 @@ export interface TableModel {
   columns: ColumnModel[];
   /** the key the audit uses, in key order */
   key: string[];
-  /** the key is DEFERRABLE, so one statement may permute key values */
-  keySwaps?: boolean;
   /** a single integer key: moves like SET id = id + n */
   integerKey?: boolean;
   excluded: string[];

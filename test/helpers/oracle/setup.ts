@@ -12,11 +12,13 @@ export interface TableOptions {
   name: string;
   columns: TableModel['columns'];
   key: string[];
-  /** PRIMARY KEY (default), a UNIQUE key on NOT NULL columns, or a DEFERRABLE primary key */
-  keyKind?: 'primary' | 'unique' | 'deferrable';
+  /** PRIMARY KEY (default), or a UNIQUE key on NOT NULL columns */
+  keyKind?: 'primary' | 'unique';
   excluded?: string[];
   logOldData?: boolean;
   logNewData?: boolean;
+  /** more table constraints, e.g. a deferrable primary key next to the audited unique key */
+  constraints?: string[];
   /** trailing DDL of CREATE TABLE, e.g. PARTITION BY ... */
   suffix?: string;
   integerKey?: boolean;
@@ -28,23 +30,20 @@ export function tableModel(options: TableOptions): TableModel {
     name: options.name,
     columns: options.columns,
     key: options.key,
-    keySwaps: options.keyKind === 'deferrable',
     integerKey: options.integerKey,
     excluded: options.excluded ?? [],
     logOldData: options.logOldData ?? true,
     logNewData: options.logNewData ?? false,
     nextKey: 1,
-    targets: [{ relation: qualified(options.schema, options.name), kind: 'table', truncate: true, upsert: options.keyKind !== 'deferrable', merge: true }],
+    targets: [{ relation: qualified(options.schema, options.name), kind: 'table', truncate: true, upsert: true, merge: true }],
   };
 }
 
 export function createTableSql(options: TableOptions): string {
   const cols = options.columns.map((c) => `${ident(c.name)} ${c.type}${c.definition ? ` ${c.definition}` : ''}${options.key.includes(c.name) || !c.nullable ? ' NOT NULL' : ''}`);
   const key = options.key.map(ident).join(', ');
-  const constraint = options.keyKind === 'unique' ? `UNIQUE (${key})`
-    : options.keyKind === 'deferrable' ? `PRIMARY KEY (${key}) DEFERRABLE INITIALLY IMMEDIATE`
-      : `PRIMARY KEY (${key})`;
-  return `CREATE TABLE ${qualified(options.schema, options.name)} (${[...cols, constraint].join(', ')})${options.suffix ? ` ${options.suffix}` : ''}`;
+  const constraint = options.keyKind === 'unique' ? `UNIQUE (${key})` : `PRIMARY KEY (${key})`;
+  return `CREATE TABLE ${qualified(options.schema, options.name)} (${[...cols, constraint, ...(options.constraints ?? [])].join(', ')})${options.suffix ? ` ${options.suffix}` : ''}`;
 }
 
 /** CREATE TABLE from the options, and its model */
@@ -57,7 +56,7 @@ export async function createTable(client: Client, options: TableOptions): Promis
 export async function addView(client: Client, model: TableModel, name: string, major: number): Promise<TargetModel> {
   const relation = qualified(model.schema, name);
   await client.query(`CREATE VIEW ${relation} AS SELECT * FROM ${tableName(model)}`);
-  const target: TargetModel = { relation, kind: 'view', truncate: false, upsert: !model.keySwaps, merge: major >= 17 };
+  const target: TargetModel = { relation, kind: 'view', truncate: false, upsert: true, merge: major >= 17 };
   model.targets.push(target);
   return target;
 }
