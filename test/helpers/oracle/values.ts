@@ -74,12 +74,6 @@ export function wideBytea(rng: Rng, kilobytes = 110): string {
   return `pg_catalog.decode(${wideText(rng, kilobytes * 2)}, 'hex')`;
 }
 
-export interface TypeValues {
-  type: string;
-  make: Make;
-  json?: boolean;
-}
-
 const l = literal;
 
 /** value makers by type name; every value is cast to the type */
