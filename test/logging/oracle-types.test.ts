@@ -15,7 +15,7 @@ import {
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
-const transactions = oracleTransactions(40);
+const transactions = oracleTransactions(30);
 console.log(`oracle-types: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
 
 function report(run: WorkloadRun, failures: string[]): string {
