@@ -1037,13 +1037,19 @@ COMMENT ON FUNCTION chronicle.drop_table_audit(regclass, boolean) IS
 -- ==== functions (src/sql/functions/setup/log_table_baseline.sql)
 -- Logs the rows an audited table holds now as one BASELINE event, so a forward replay of its
 -- history can start from a complete state. Writers wait until the baseline is taken, so it is
--- an exact cut between earlier and later events.
+-- an exact cut between earlier and later events. Rows are written exactly as the capture
+-- functions write them: the same whole-row expression, under the same output settings.
 CREATE OR REPLACE FUNCTION chronicle.log_table_baseline(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
 AS $function$
 DECLARE
     v_current chronicle.audit_table_log;
@@ -1071,9 +1077,10 @@ BEGIN
             RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, pg_catalog.to_jsonb(t.*) - %4$L::text[]
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
         FROM event, %2$s AS t$sql$,
-        v_current.table_id, table_name, v_key, v_current.excluded_columns);
+        v_current.table_id, table_name, v_key,
+        chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns));
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     RETURN v_rows;
 END
@@ -1245,6 +1252,11 @@ REVOKE ALL ON FUNCTION
     chronicle.log_transaction(),
     chronicle.raise_unpaired_update(bigint),
     chronicle.capture_function_definition(bigint, regclass),
+    chronicle.capture_type_may_lose(oid),
+    chronicle.capture_lossy_condition(oid, text),
+    chronicle.capture_value_expression(oid, text),
+    chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.install_capture(bigint, regclass),
     chronicle.remove_capture(bigint, regclass),
     chronicle.audit_key_columns(regclass),

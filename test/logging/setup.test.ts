@@ -215,6 +215,28 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect(Number(await lastTransactionId())).toBe(Number(before) + 1);
     });
 
+    it('logs baseline values exactly as capture does, whatever the session output settings', async () => {
+      await client.query(`CREATE SCHEMA exact;
+        CREATE TABLE exact.t (id integer PRIMARY KEY, f float8, a integer[], i interval);
+        INSERT INTO exact.t VALUES (1, '-0', '[0:1]={1,2}', '-1 day -02:03:04')`);
+      await client.query("SET extra_float_digits = 0; SET IntervalStyle = 'sql_standard'");
+      try {
+        const id = Number((await one("SELECT chronicle.create_table_audit('exact.t', log_new_data => true, log_baseline => true) AS id")).id);
+        await client.query('DELETE FROM exact.t');
+        const { rows } = await client.query(
+          `SELECT e.operation, r.new_data::text AS new_data, r.old_data::text AS old_data
+             FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+            WHERE r.table_id = $1 ORDER BY r.event_id`, [id]);
+        // the baseline's whole row is the DELETE's whole row: -0 and the array bounds kept as text
+        expect(rows).toEqual([
+          { operation: 'BASELINE', new_data: '{"a": "[0:1]={1,2}", "f": "-0", "i": "-1 days -02:03:04", "id": 1}', old_data: null },
+          { operation: 'DELETE', new_data: null, old_data: '{"a": "[0:1]={1,2}", "f": "-0", "i": "-1 days -02:03:04", "id": 1}' },
+        ]);
+      } finally {
+        await client.query('RESET extra_float_digits; RESET IntervalStyle');
+      }
+    });
+
     it('audits a table without primary key by its unique key on NOT NULL columns, preferring a primary key', async () => {
       await client.query(`CREATE SCHEMA uk;
         CREATE TABLE uk.t (code text NOT NULL, region integer NOT NULL, note text, other integer UNIQUE,

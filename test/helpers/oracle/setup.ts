@@ -73,22 +73,9 @@ export async function addReplaceFunction(client: Client, model: TableModel, name
   model.replaceFunction = fn;
 }
 
-/**
- * Inserts random rows through the table itself, before auditing it, so that a baseline has rows.
- *
- * Values to_jsonb would not log exactly (float -0, arrays with other lower bounds, composites
- * holding them) are set to NULL: log_table_baseline still logs to_jsonb(row) as it is, so a
- * baseline of such values is not exact (reported; the capture functions log them exactly, with
- * chronicle.capture_row_corrections, which log_table_baseline can use too).
- */
+/** Inserts random rows through the table itself, before auditing it, so that a baseline has rows. */
 export async function prefill(client: Client, model: TableModel, major: number, seed: number, rows: number): Promise<void> {
   await client.query(insert(statementContext(new Rng(seed), major, model, model.targets[0], []), rows).sql);
-  const { rows: lossy } = await client.query<{ name: string }>(
-    `SELECT a.attname AS name FROM pg_catalog.pg_attribute AS a
-     WHERE a.attrelid = ${literal(tableName(model))}::regclass AND a.attnum > 0 AND NOT a.attisdropped
-       AND a.attgenerated = '' AND chronicle.capture_type_may_lose(a.atttypid)`,
-  );
-  if (lossy.length > 0) await client.query(`UPDATE ${tableName(model)} SET ${lossy.map((c) => `${ident(c.name)} = NULL`).join(', ')}`);
 }
 
 /** starts auditing the table with the model's options */
