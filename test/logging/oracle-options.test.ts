@@ -9,17 +9,14 @@ import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import {
   addReplaceFunction, addView, audit, col, compositeKeyTable, createSchema, createTable, installOracleSupport, intKey, oracleSeed,
-  oracleTransactions, prefill, readLog, runScript, runWorkload, summary, tableId, verifyRun, wideBytea, type TableModel, type WorkloadRun,
+  oracleTransactions, prefill, readLog, runScript, runWorkload, summary, tableId, verifyRun, wideBytea, type TableModel,
+  failureReport,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
 const transactions = oracleTransactions(150);
 console.log(`oracle-options: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
-
-function report(run: WorkloadRun, failures: string[]): string {
-  return failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
-}
 
 /** id, name, n, f logged; secret and blob (sometimes 100 kB+) excluded */
 async function excludedTable(client: Client, major: number, schema: string, name: string, rows = 0, before?: string): Promise<TableModel> {
@@ -60,7 +57,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const model = await excludedTable(client, server.major, 'oracle_excluded', 'accounts', 6);
     const run = await runWorkload({ client, major: server.major, seed, transactions, tables: [model], initialRows: 10 });
     console.log(`oracle-options ${server.name}, excluded columns: ${summary(run)}`);
-    expect(report(run, await verifyRun(client, run))).toBe('');
+    expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     const { rows: [logged] } = await client.query(
       `SELECT count(*) AS n FROM chronicle.row_log WHERE table_id = $1 AND (old_data ?| ARRAY['secret', 'blob'] OR new_data ?| ARRAY['secret', 'blob'])`,
       [await tableId(client, model)],
@@ -80,7 +77,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const composite = await compositeKeyTable(client, server.major, 'oracle_new_only', { logOldData: false, logNewData: true, baseline: true, prefill: 5, seed });
     const run = await runWorkload({ client, major: server.major, seed, transactions, tables: [simple, composite], initialRows: 8, weights: { updateKey: 20 } });
     console.log(`oracle-options ${server.name}, new data only: ${summary(run)}`);
-    expect(report(run, await verifyRun(client, run))).toBe('');
+    expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     // key changes happened, and left their old key as the only old data
     const { events } = await readLog(client, await tableId(client, composite));
     const moves = events.flatMap((e) => e.entries.filter((x) => x.oldData !== null));
@@ -100,7 +97,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         [`DELETE FROM ${t} WHERE id = 2`],
         [`TRUNCATE ${t}`],
       ]);
-      expect(report(run, await verifyRun(client, run))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
       const { events } = await readLog(client, await tableId(client, model));
       expect(events.map((e) => [e.operation, e.entries.map((x) => [x.oldData, x.newData])])).toEqual([
         ['BASELINE', [
@@ -129,7 +126,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         [`DELETE FROM ${t} WHERE a = 1`, `INSERT INTO ${t} VALUES (1, 'x', 'back')`],
         [`TRUNCATE ${t}`],
       ]);
-      expect(report(run, await verifyRun(client, run))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
       const { events } = await readLog(client, await tableId(client, model));
       expect(events.slice(1).map((e) => [e.operation, e.entries.map((x) => [x.rowKey, x.oldData, x.newData])])).toEqual([
         ['UPDATE', [[{ a: '1', b: '"x2"' }, { a: '1', b: '"x"' }, { b: '"x2"' }]]],

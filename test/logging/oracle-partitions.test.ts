@@ -11,16 +11,13 @@ import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers }
 import {
   createSchema, installOracleSupport, oracleSeed, oracleTransactions, partitionedTable, readLog, runScript, runWorkload, summary,
   tableId, verifyRun, type TableModel, type WorkloadRun,
+  failureReport,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
 const transactions = oracleTransactions(300);
 console.log(`oracle-partitions: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
-
-function report(run: WorkloadRun, failures: string[]): string {
-  return failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
-}
 
 describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {
   const database = databaseNameFor(__filename);
@@ -46,7 +43,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       targetWeight: (t) => (t.kind === 'table' ? 4 : 1),
     });
     console.log(`oracle-partitions ${server.name}: ${summary(run)}`);
-    expect(report(run, await verifyRun(client, run))).toBe('');
+    expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     // rows did move between partitions: UPDATE entries whose old data holds another region
     const { events } = await readLog(client, await tableId(client, model));
     expect(events.some((e) => e.operation === 'UPDATE' && e.entries.some((x) => x.oldData !== null && 'region' in x.oldData))).toBe(true);
@@ -55,7 +52,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   describe('directed cases', () => {
     let model: TableModel;
     const q = (name: string) => `oracle_parted_directed.${name}`;
-    const check = async (run: WorkloadRun) => expect(report(run, await verifyRun(client, run))).toBe('');
+    const check = async (run: WorkloadRun) => expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     const lastEvents = async (n: number) => (await readLog(client, await tableId(client, model))).events.slice(-n);
 
     beforeAll(async () => {

@@ -10,17 +10,14 @@ import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import {
   audit, col, createSchema, createTable, installOracleSupport, intKey, oracleSeed, oracleTransactions, runScript, runWorkload, typesTable, verifyRun,
-  wideTable, type TableModel, type WorkloadRun,
+  wideTable, type TableModel,
+  failureReport,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
 const transactions = oracleTransactions(30);
 console.log(`oracle-types: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
-
-function report(run: WorkloadRun, failures: string[]): string {
-  return failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
-}
 
 describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {
   const database = databaseNameFor(__filename);
@@ -42,7 +39,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const model: TableModel = await typesTable(client, server.major, 'oracle_types', { logNewData: true, prefill: 6, seed });
     const run = await runWorkload({ client, major: server.major, seed, transactions, tables: [model], initialRows: 8 });
     const failures = await verifyRun(client, run);
-    expect(report(run, failures)).toBe('');
+    expect(failureReport(seed, run, failures)).toBe('');
     expect(run.snapshots.get(model)).toHaveLength(transactions + 2);
   });
 
@@ -61,7 +58,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       [`DELETE FROM oracle_toast.big WHERE id = 2`],
       [`INSERT INTO oracle_toast.big SELECT 3, t, b, 3 FROM oracle_toast.big WHERE id = 1`, 'TRUNCATE oracle_toast.big'],
     ]);
-    expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+    expect(failureReport(seed, run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
     const { rows } = await client.query(
       `SELECT e.operation, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(coalesce(r.old_data, r.new_data)) AS k) AS columns,
               octet_length(coalesce(r.old_data::text, '') || coalesce(r.new_data::text, '')) > 100000 AS wide
@@ -93,7 +90,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       });
       await audit(client, model);
       const run = await runWorkload({ client, major: server.major, seed, transactions, tables: [model], initialRows: 8 });
-      expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
       const { rows: [logged] } = await client.query(
         `SELECT count(*) FILTER (WHERE old_data ?| ARRAY['twice', 'loud'] OR new_data ?| ARRAY['twice', 'loud']) AS virtual,
                 count(*) FILTER (WHERE old_data ? 'thrice' OR new_data ? 'thrice') AS stored
@@ -107,6 +104,6 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const model = await wideTable(client, server.major, 'oracle_wide');
     const run = await runWorkload({ client, major: server.major, seed: seed ^ 0x5a5a, transactions, tables: [model], initialRows: 10 });
     const failures = await verifyRun(client, run);
-    expect(report(run, failures)).toBe('');
+    expect(failureReport(seed, run, failures)).toBe('');
   });
 });

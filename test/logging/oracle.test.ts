@@ -19,16 +19,13 @@ import {
   audit, col, compositeKeyTable, createSchema, createTable, deferrablePrimaryKeyTable, installOracleSupport, intKey, oracleSeed,
   oracleTransactions, quotedTable, readLog, runScript, runWorkload, summary, tableId, uniqueKeyTable, verifyRun,
   type TableModel, type WorkloadRun,
+  failureReport,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
 
 const seed = oracleSeed();
 const transactions = oracleTransactions(250);
 console.log(`oracle: seed ${seed}, ${transactions} transactions (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
-
-function report(run: WorkloadRun, failures: string[]): string {
-  return failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
-}
 
 /** A small table for directed cases, with values to_jsonb alone would not keep. */
 async function directedTable(client: Client, schema: string): Promise<TableModel> {
@@ -95,7 +92,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
 
     it(`rebuilds every state of the untouched log (seed ${seed})`, async () => {
-      expect(report(run, await verifyRun(client, run))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     });
 
     const newest = (operation: string, where = 'true') => `(SELECT r.ctid FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
@@ -145,7 +142,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const run = await runWorkload({ client, major: server.major, seed, transactions, tables, initialRows: 8 });
     console.log(`oracle ${server.name}, four tables: ${summary(run)}`);
     const failures = await verifyRun(client, run);
-    expect(report(run, failures)).toBe('');
+    expect(failureReport(seed, run, failures)).toBe('');
     // several tables changed in one transaction, and the key permutations happened
     const { rows: [mixed] } = await client.query(`SELECT count(*) AS n FROM (SELECT transaction_id FROM chronicle.table_event_log GROUP BY transaction_id HAVING count(DISTINCT table_id) > 1) AS t`);
     expect(Number(mixed.n)).toBeGreaterThan(0);
@@ -154,7 +151,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   describe('directed cases', () => {
     let model: TableModel;
     const t = 'oracle_directed.t';
-    const check = async (run: WorkloadRun) => expect(report(run, await verifyRun(client, run))).toBe('');
+    const check = async (run: WorkloadRun) => expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
     /** how many events each transaction of the run logged for the table (ids are not dense: rolled-back events burn theirs) */
     const eventsOf = async (run: WorkloadRun, table = model) => {
       const snaps = run.snapshots.get(table) ?? [];
@@ -234,7 +231,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         [`UPDATE ${t} SET "pct %1$s %%" = 0, "Key Col %s" = 10 WHERE "Key Col %s" = 1`, `DELETE FROM ${t} WHERE "Key Col %s" = 2`],
         [`INSERT INTO ${t} ("Key Col %s", "pct %1$s %%") VALUES (3, '-0')`, `TRUNCATE ${t}`],
       ]);
-      expect(report(run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run, () => ({ replayFromEmpty: true })))).toBe('');
       const { events } = await readLog(client, await tableId(client, quoted));
       expect(events.map((e) => e.operation)).toEqual(['INSERT', 'UPDATE', 'DELETE', 'INSERT', 'TRUNCATE']);
       expect(events[4].entries.map((x) => [x.rowKey['Key Col %s'], x.oldData?.['pct %1$s %%']])).toEqual([['3', '"-0"'], ['10', '0']]);
@@ -299,7 +296,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         // between these statements the table holds two rows with primary key 1; at commit it is unique again
         ['SET CONSTRAINTS ALL DEFERRED', `INSERT INTO oracle_directed.deferred VALUES (1, 'b', 'new')`, `UPDATE oracle_directed.deferred SET id = 2 WHERE code = 'a'`],
       ]);
-      expect(report(run, await verifyRun(client, run))).toBe('');
+      expect(failureReport(seed, run, await verifyRun(client, run))).toBe('');
       const { rows } = await client.query('SELECT id, code, v FROM oracle_directed.deferred ORDER BY id');
       expect(rows).toEqual([{ id: 1, code: 'b', v: 'new' }, { id: 2, code: 'a', v: 'old' }]);
     });

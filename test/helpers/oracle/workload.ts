@@ -322,3 +322,8 @@ export async function verifyRun(client: Client, run: WorkloadRun, options: (mode
   }
   return failures;
 }
+
+/** The failure message of a checked run: empty when it passed, else the seed, the failures and the statements run. */
+export function failureReport(seed: number, run: WorkloadRun, failures: string[]): string {
+  return failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
+}
