@@ -342,10 +342,9 @@ BEGIN
     END IF;
     v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
 
-    -- A row whose change touches only excluded columns is not logged.
-    IF pg_catalog.cardinality(v_version.excluded_columns) = 0 THEN
-        v_logged_differs := 'o *<> n';
-    END IF;
+    -- Rows are kept when a logged column differs (a change to excluded columns only is not
+    -- logged): the per-column tests stop at the first difference, where comparing whole rows
+    -- would build both rows as records first (about 1 µs a row).
     -- Whole rows: to_jsonb of the row without the unlogged columns, corrected for the values it
     -- would not log exactly.
     v_whole_new := CASE WHEN v_version.log_new_data
