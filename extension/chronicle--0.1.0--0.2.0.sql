@@ -246,8 +246,7 @@ DECLARE
     v_update_new_data text;
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
-    v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
-    v_new_select text;
+    v_column_select text; -- the columns of a transition table, by name, in the audited table's order
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -256,12 +255,7 @@ BEGIN
         RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
     END IF;
 
-    -- A virtual generated column (PostgreSQL 18) holds no data: it is computed when read, and
-    -- the transition tables hold NULL for it. It is never logged, like an excluded column.
-    SELECT v_version.excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
-    INTO v_unlogged
-    FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v';
+    v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
     SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
            pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
@@ -273,7 +267,7 @@ BEGIN
     -- column name can clash with the row number r that pairs them.
     WITH columns AS (
         SELECT a.attname, a.atttypid,
-               'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
+               pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias_order,
                a.attname = ANY (v_version.key_columns) AS is_key,
                a.attname = ANY (v_unlogged) AS is_excluded,
                -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
@@ -290,10 +284,10 @@ BEGIN
         FROM pg_catalog.pg_attribute AS a
         WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
     ), rendered AS (
-        SELECT c.*,
+        SELECT c.*, 'c' || c.alias_order AS alias,
                CASE WHEN c.exact_equality
-                    THEN pg_catalog.format('o.%s IS DISTINCT FROM n.%s', c.alias, c.alias)
-                    ELSE pg_catalog.format('(ROW(o.%s)::record) *<> (ROW(n.%s)::record)', c.alias, c.alias)
+                    THEN pg_catalog.format('o.c%s IS DISTINCT FROM n.c%s', c.alias_order, c.alias_order)
+                    ELSE pg_catalog.format('(ROW(o.c%s)::record) *<> (ROW(n.c%s)::record)', c.alias_order, c.alias_order)
                END AS differs
         FROM columns AS c
     )
@@ -307,12 +301,10 @@ BEGIN
            pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
-    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_old_select
-    FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
+    FROM (SELECT rd.*,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
-
-    v_new_select := v_old_select;
 
     IF v_version.log_old_data THEN
         v_update_old_data := '''{}''::jsonb' || v_old_diff;
@@ -379,7 +371,7 @@ BEGIN
                    %9$s AS old_data,
                    %10$s AS new_data
             FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %15$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
             WHERE o.r IS NULL OR n.r IS NULL OR %13$s
         ), event AS (
             INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
@@ -423,7 +415,7 @@ $template$,
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
         FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
-        v_logged_differs, v_old_select, v_new_select);
+        v_logged_differs, v_column_select);
 END
 $function$;
 
@@ -561,9 +553,24 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
     'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';
 
+-- The columns of a relation that are never logged: the excluded ones, and the virtual generated
+-- ones (PostgreSQL 18: computed when read, they hold no data; transition tables hold NULL).
+CREATE OR REPLACE FUNCTION chronicle.capture_unlogged_columns(relation regclass, excluded_columns name[])
+RETURNS name[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v'
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_unlogged_columns(regclass, name[]) IS
+    'Internal, for generating capture statements: the excluded and virtual generated columns of a relation.';
+
 -- The jsonb expression of a whole row of the relation, as it is logged (INSERT, DELETE,
--- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the excluded columns and the
--- virtual generated columns (PostgreSQL 18: computed when read, they hold no data), corrected
+-- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the unlogged columns, corrected
 -- for the values to_jsonb would not log exactly. Values go through output functions: run the
 -- expression with the settings the capture functions fix (see capture_function_definition).
 CREATE OR REPLACE FUNCTION chronicle.capture_whole_row(relation regclass, row_alias text, excluded_columns name[])
@@ -575,9 +582,7 @@ AS $function$
     SELECT pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias,
                              CASE WHEN pg_catalog.cardinality(u.unlogged) > 0 THEN pg_catalog.format(' - %L::text[]', u.unlogged) ELSE '' END)
            || chronicle.capture_row_corrections(relation, row_alias, u.unlogged)
-    FROM (SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}') AS unlogged
-          FROM pg_catalog.pg_attribute AS a
-          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v') AS u
+    FROM (SELECT chronicle.capture_unlogged_columns(relation, excluded_columns) AS unlogged) AS u
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
@@ -1255,6 +1260,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.install_capture(bigint, regclass),
     chronicle.remove_capture(bigint, regclass),

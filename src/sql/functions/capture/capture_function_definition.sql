@@ -29,8 +29,7 @@ DECLARE
     v_update_new_data text;
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
-    v_old_select text;    -- the columns of the OLD transition table, by name, in the audited table's order
-    v_new_select text;
+    v_column_select text; -- the columns of a transition table, by name, in the audited table's order
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -39,12 +38,7 @@ BEGIN
         RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
     END IF;
 
-    -- A virtual generated column (PostgreSQL 18) holds no data: it is computed when read, and
-    -- the transition tables hold NULL for it. It is never logged, like an excluded column.
-    SELECT v_version.excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
-    INTO v_unlogged
-    FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v';
+    v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
     SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
            pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
@@ -56,7 +50,7 @@ BEGIN
     -- column name can clash with the row number r that pairs them.
     WITH columns AS (
         SELECT a.attname, a.atttypid,
-               'c' || pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias,
+               pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias_order,
                a.attname = ANY (v_version.key_columns) AS is_key,
                a.attname = ANY (v_unlogged) AS is_excluded,
                -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
@@ -73,10 +67,10 @@ BEGIN
         FROM pg_catalog.pg_attribute AS a
         WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
     ), rendered AS (
-        SELECT c.*,
+        SELECT c.*, 'c' || c.alias_order AS alias,
                CASE WHEN c.exact_equality
-                    THEN pg_catalog.format('o.%s IS DISTINCT FROM n.%s', c.alias, c.alias)
-                    ELSE pg_catalog.format('(ROW(o.%s)::record) *<> (ROW(n.%s)::record)', c.alias, c.alias)
+                    THEN pg_catalog.format('o.c%s IS DISTINCT FROM n.c%s', c.alias_order, c.alias_order)
+                    ELSE pg_catalog.format('(ROW(o.c%s)::record) *<> (ROW(n.c%s)::record)', c.alias_order, c.alias_order)
                END AS differs
         FROM columns AS c
     )
@@ -90,12 +84,10 @@ BEGIN
            pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
-    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_old_select
-    FROM (SELECT rd.*, pg_catalog.substr(rd.alias, 2)::integer AS alias_order,
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
+    FROM (SELECT rd.*,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
-
-    v_new_select := v_old_select;
 
     IF v_version.log_old_data THEN
         v_update_old_data := '''{}''::jsonb' || v_old_diff;
@@ -162,7 +154,7 @@ BEGIN
                    %9$s AS old_data,
                    %10$s AS new_data
             FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %15$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
+            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
             WHERE o.r IS NULL OR n.r IS NULL OR %13$s
         ), event AS (
             INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
@@ -206,7 +198,7 @@ $template$,
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
         FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
-        v_logged_differs, v_old_select, v_new_select);
+        v_logged_differs, v_column_select);
 END
 $function$;
 

@@ -128,9 +128,24 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
     'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';
 
+-- The columns of a relation that are never logged: the excluded ones, and the virtual generated
+-- ones (PostgreSQL 18: computed when read, they hold no data; transition tables hold NULL).
+CREATE OR REPLACE FUNCTION chronicle.capture_unlogged_columns(relation regclass, excluded_columns name[])
+RETURNS name[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v'
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_unlogged_columns(regclass, name[]) IS
+    'Internal, for generating capture statements: the excluded and virtual generated columns of a relation.';
+
 -- The jsonb expression of a whole row of the relation, as it is logged (INSERT, DELETE,
--- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the excluded columns and the
--- virtual generated columns (PostgreSQL 18: computed when read, they hold no data), corrected
+-- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the unlogged columns, corrected
 -- for the values to_jsonb would not log exactly. Values go through output functions: run the
 -- expression with the settings the capture functions fix (see capture_function_definition).
 CREATE OR REPLACE FUNCTION chronicle.capture_whole_row(relation regclass, row_alias text, excluded_columns name[])
@@ -142,9 +157,7 @@ AS $function$
     SELECT pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias,
                              CASE WHEN pg_catalog.cardinality(u.unlogged) > 0 THEN pg_catalog.format(' - %L::text[]', u.unlogged) ELSE '' END)
            || chronicle.capture_row_corrections(relation, row_alias, u.unlogged)
-    FROM (SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}') AS unlogged
-          FROM pg_catalog.pg_attribute AS a
-          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v') AS u
+    FROM (SELECT chronicle.capture_unlogged_columns(relation, excluded_columns) AS unlogged) AS u
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
