@@ -214,6 +214,60 @@ BEGIN
 END
 $roles$;
 
+-- ==== DDL capture (issue 4) ====
+-- Kept together (ALTERs of the tables above) so that work on the tables above merges cleanly.
+
+-- DDL events: one per change of an audited table's structure; 'DDL PRE-IMAGE' is transient (the
+-- values a DDL statement may destroy, logged when it starts; turned into the DDL event or deleted
+-- when it ends, so no committed log holds one).
+ALTER TABLE chronicle.table_event_log DROP CONSTRAINT table_event_log_operation_check;
+ALTER TABLE chronicle.table_event_log ADD CONSTRAINT table_event_log_operation_check
+    CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
+                         'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE',
+                         'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL', 'ALTER COLUMN IDENTITY',
+                         'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY',
+                         'DROP TABLE', 'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION',
+                         'DDL PRE-IMAGE'));
+ALTER TABLE chronicle.table_event_log ADD COLUMN ddl jsonb;
+COMMENT ON COLUMN chronicle.table_event_log.operation IS
+    'INSERT, UPDATE, DELETE, TRUNCATE, BASELINE (the rows the table held when log_table_baseline ran), '
+    'or a DDL operation (see docs/ddl.md).';
+COMMENT ON COLUMN chronicle.table_event_log.ddl IS
+    'DDL events only: what changed, e.g. {"column": "c", "attnum": 3, "old_type": "integer", "new_type": "bigint"}; NULL for DML.';
+
+-- Several versions can start and end inside one transaction (DML, DDL, DML): the DDL event that
+-- started and ended a version places every event of that transaction in exactly one version.
+ALTER TABLE chronicle.audit_table_log
+    ADD COLUMN valid_from_event bigint,
+    ADD COLUMN valid_until_event bigint;
+ALTER TABLE chronicle.audit_column_log
+    ADD COLUMN valid_from_event bigint,
+    ADD COLUMN valid_until_event bigint;
+COMMENT ON COLUMN chronicle.audit_table_log.valid_from_event IS
+    'table_event_log id of the DDL event that created this version; NULL when an audit function created it.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_until_event IS
+    'table_event_log id of the DDL event that ended this version; NULL when current or ended by an audit function.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_from_event IS
+    'table_event_log id of the DDL event that created this column version; NULL when an audit function created it.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_until_event IS
+    'table_event_log id of the DDL event that ended this column version; NULL when current or ended by an audit function.';
+
+-- Schemas whose new tables are audited when they are created (create_schema_audit(...,
+-- auto_audit_new_tables => true)).
+CREATE TABLE chronicle.auto_audit_schema (
+    schema_name name PRIMARY KEY,
+    log_old_data boolean NOT NULL,
+    log_new_data boolean NOT NULL,
+    except_tables name[] NOT NULL
+);
+COMMENT ON TABLE chronicle.auto_audit_schema IS
+    'Schemas whose tables are audited as they are created, with the options they get.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.schema_name IS 'The schema.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.log_old_data IS 'log_old_data of the tables audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.log_new_data IS 'log_new_data of the tables audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.except_tables IS 'Tables never audited automatically.';
+SELECT pg_catalog.pg_extension_config_dump('chronicle.auto_audit_schema', '');
+
 -- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
 -- Renders the capture trigger function of one audited table from its current audit_table_log
 -- version and the table's columns: static SQL per table, so a statement costs one set-based
@@ -694,6 +748,800 @@ $function$;
 COMMENT ON FUNCTION chronicle.version() IS
     'Version of the chronicle extension installed in this database.';
 
+-- ==== functions (src/sql/functions/ddl/ddl_command_end.sql)
+-- ddl_command_end: refuses changes to chronicle's own objects, brings the logged structure of
+-- every audited table up to date with the catalog (ddl_sync_table), audits new tables of
+-- auto-audited schemas, and deletes the statement's pre-images that turned out not to apply.
+-- Commands run by extension scripts (CREATE EXTENSION, ALTER EXTENSION ... UPDATE) are left alone.
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_command record;
+    v_table record;
+    v_transaction_id bigint;
+BEGIN
+    SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
+    FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension AND c.object_type <> 'function'
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot run % on % %: it belongs to chronicle', v_command.command_tag, v_command.object_type, v_command.object_identity
+            USING ERRCODE = '42501',
+                  HINT = 'chronicle''s log tables change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them.';
+    END IF;
+    IF TG_TAG IN ('CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY', 'COMMENT', 'ALTER SEQUENCE')
+       OR EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL)
+       AND NOT EXISTS (SELECT FROM chronicle.auto_audit_schema) THEN
+        RETURN;
+    END IF;
+    -- temporary objects are never audited
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands())
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                       WHERE c.schema_name IS NULL OR (c.schema_name <> 'pg_temp' AND c.schema_name NOT LIKE 'pg\_temp\_%')) THEN
+        RETURN;
+    END IF;
+
+    FOR v_table IN
+        SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+    LOOP
+        PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+    END LOOP;
+
+    -- Auto-audit: tables created in (or given a key in) a schema whose new tables are audited.
+    FOR v_table IN
+        SELECT c.oid::pg_catalog.regclass AS relation, s.log_old_data, s.log_new_data,
+               pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) AS created
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+        JOIN pg_catalog.pg_class AS c
+          ON c.oid = CASE WHEN x.object_type = 'index'
+                          THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                          ELSE x.objid END
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        JOIN chronicle.auto_audit_schema AS s ON s.schema_name = n.nspname
+        WHERE x.object_type IN ('table', 'index')
+          AND x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE', 'CREATE INDEX')
+          AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
+          AND c.relname <> ALL (s.except_tables)
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert')
+        GROUP BY c.oid, s.log_old_data, s.log_new_data
+        ORDER BY c.oid
+    LOOP
+        BEGIN
+            PERFORM chronicle.audit_key_columns(v_table.relation);
+        EXCEPTION WHEN OTHERS THEN
+            IF v_table.created THEN
+                RAISE NOTICE 'table % is not audited yet: it has no row key', v_table.relation
+                    USING HINT = 'Its schema audits new tables: it is audited (with a baseline of its rows) once it has a primary key or a unique key on NOT NULL columns.';
+            END IF;
+            CONTINUE;
+        END;
+        PERFORM chronicle.create_table_audit(v_table.relation, v_table.log_old_data, v_table.log_new_data, '{}', true);
+    END LOOP;
+
+    -- Pre-images that did not become DDL events; and the transaction's log row, if nothing else uses it.
+    SELECT x.id INTO v_transaction_id FROM chronicle.transaction_log AS x
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp();
+    IF v_transaction_id IS NOT NULL THEN
+        WITH unused AS (
+            DELETE FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.operation = 'DDL PRE-IMAGE'
+            RETURNING e.id
+        )
+        DELETE FROM chronicle.row_log AS r WHERE r.event_id IN (SELECT u.id FROM unused AS u);
+        DELETE FROM chronicle.transaction_log AS x
+        WHERE x.id = v_transaction_id
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = v_transaction_id)
+          AND NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE v_transaction_id IN (t.valid_from, t.valid_until))
+          AND NOT EXISTS (SELECT FROM chronicle.audit_column_log AS c WHERE v_transaction_id IN (c.valid_from, c.valid_until));
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_end() IS
+    'Internal, event trigger: logs the structure changes of audited tables, audits new tables of auto-audited schemas, protects chronicle''s own objects.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_command_start.sql)
+-- ddl_command_start: logs what a DDL statement may destroy before it runs, since the values of a
+-- dropped or retyped column and the rows of a dropped table are gone when the statement ends.
+-- Which audited tables and columns a statement may touch is read from the identifiers of its text
+-- (a hint: it may name more, never fewer, when it names them literally); the candidates are
+-- locked and their values logged as a transient 'DDL PRE-IMAGE' event. When the statement ends,
+-- the catalog and pg_event_trigger_dropped_objects() decide: pre-images of what really went
+-- become the DDL events, the others are deleted, and a drop or retype of audited data without a
+-- pre-image is refused (ddl_sql_drop, ddl_command_end).
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_words text[];
+    v_target record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+
+    IF TG_TAG = 'ALTER TABLE' THEN
+        -- Only DROP COLUMN, ALTER COLUMN ... TYPE and SET EXPRESSION destroy values.
+        IF NOT v_words && ARRAY['drop', 'type', 'expression'] THEN
+            RETURN;
+        END IF;
+        IF v_words @> ARRAY['detach', 'concurrently'] THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                       JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+                       WHERE r.is_table AND c.relname = ANY (v_words)) THEN
+                RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
+                    USING ERRCODE = '0A000',
+                          HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
+            END IF;
+        END IF;
+        FOR v_target IN
+            SELECT r.table_id, r.relation, n.nspname, c.relname,
+                   pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
+            FROM chronicle.ddl_audited_relations() AS r
+            JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE r.is_table AND v.log_old_data
+              AND c.relname = ANY (v_words) AND a.attname = ANY (v_words)
+              AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
+            GROUP BY r.table_id, r.relation, n.nspname, c.relname
+            ORDER BY r.relation::oid
+        LOOP
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+            PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, false, 'DDL PRE-IMAGE',
+                pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                              'columns', pg_catalog.to_jsonb(v_target.columns)),
+                v_target.columns, false);
+        END LOOP;
+        RETURN;
+    END IF;
+
+    IF TG_TAG = 'DROP OWNED' THEN
+        IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                   JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+                   JOIN pg_catalog.pg_roles AS o ON o.oid = c.relowner
+                   WHERE o.rolname = ANY (v_words)
+                      OR (o.rolname = current_user AND v_words && ARRAY['current_user', 'current_role'])
+                      OR (o.rolname = session_user AND 'session_user' = ANY (v_words))) THEN
+            RAISE EXCEPTION 'DROP OWNED would drop audited tables or partitions without logging their rows'
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop the audited tables first with DROP TABLE (their rows are logged), stop auditing them with chronicle.drop_table_audit, or use REASSIGN OWNED.';
+        END IF;
+        RETURN;
+    END IF;
+
+    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
+    -- its schema's), and of each partition of an audited table named so, when its table is not.
+    FOR v_target IN
+        WITH tables AS (
+            SELECT r.table_id, r.relation, n.nspname, c.relname,
+                   CASE TG_TAG WHEN 'DROP TABLE' THEN c.relname ELSE n.nspname END = ANY (v_words) AS named
+            FROM chronicle.ddl_audited_relations() AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE r.is_table
+        )
+        SELECT t.table_id, t.relation, t.nspname, t.relname, false AS partition,
+               ARRAY(SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)
+                     FROM pg_catalog.pg_partition_tree(t.relation) AS p
+                     JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
+                     JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
+                     WHERE p.relid <> t.relation::oid) AS partitions
+        FROM tables AS t WHERE t.named
+        UNION ALL
+        SELECT t.table_id, p.relid, pn.nspname, pc.relname, true, NULL
+        FROM tables AS t
+        CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relation) AS p
+        JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
+        JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
+        WHERE NOT t.named AND p.isleaf AND p.relid <> t.relation::oid
+          AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(p.relid) AS an
+                      JOIN pg_catalog.pg_class AS ac ON ac.oid = an.relid
+                      JOIN pg_catalog.pg_namespace AS ano ON ano.oid = ac.relnamespace
+                      WHERE an.relid <> t.relation::oid
+                        AND CASE TG_TAG WHEN 'DROP TABLE' THEN ac.relname ELSE ano.nspname END = ANY (v_words))
+        ORDER BY 2
+    LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+        PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, v_target.partition, 'DDL PRE-IMAGE',
+            pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                          'relation', pg_catalog.format('%I.%I', v_target.nspname, v_target.relname),
+                                          'partition', v_target.partition)
+            || CASE WHEN v_target.partition THEN '{}' ELSE pg_catalog.jsonb_build_object('partitions', v_target.partitions) END,
+            NULL, false);
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_start() IS
+    'Internal, event trigger: logs the values a DDL statement may destroy on audited tables before it runs.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_relations.sql)
+-- The identifiers of a query text, as candidates for the tables and columns a DDL statement may
+-- touch: quoted identifiers as written, unquoted words both as written and folded to lower case.
+-- A hint only (string literals and comments add words too, which only widens the candidates): what
+-- a statement really changed is read from the event trigger functions afterwards.
+CREATE OR REPLACE FUNCTION chronicle.ddl_query_identifiers(query text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT w.word), '{}')
+    FROM pg_catalog.regexp_matches(coalesce(query, ''), '"((?:[^"]|"")+)"|([[:alpha:]_][[:alnum:]_$]*)', 'g') AS m(part),
+         LATERAL (SELECT pg_catalog.replace(m.part[1], '""', '"') WHERE m.part[1] IS NOT NULL
+                  UNION ALL SELECT m.part[2] WHERE m.part[2] IS NOT NULL
+                  UNION ALL SELECT pg_catalog.lower(m.part[2]) WHERE m.part[2] IS NOT NULL) AS w(word)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
+    'Internal, for DDL capture: the identifiers a query text names (a hint for which audited tables a DDL statement may change).';
+
+-- Every relation that carries the capture triggers of a currently audited table: the table itself,
+-- its partitions, and partitions detached since (they keep the triggers until DDL capture sees the
+-- detach). Found through the triggers rather than by name, so a table renamed or moved by the
+-- statement being captured is still found.
+CREATE OR REPLACE FUNCTION chronicle.ddl_audited_relations()
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    WITH carriers AS (
+        SELECT v.table_id, c.oid::pg_catalog.regclass AS relation, c.relispartition,
+               (n.nspname = v.schema_name AND c.relname = v.table_name) AS same_name,
+               pg_catalog.count(*) FILTER (WHERE NOT c.relispartition) OVER (PARTITION BY v.table_id) AS roots
+        FROM chronicle.audit_table_log AS v
+        JOIN pg_catalog.pg_proc AS p
+          ON p.proname = ('capture_' || v.table_id)::name AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
+        JOIN pg_catalog.pg_trigger AS t ON t.tgfoid = p.oid AND t.tgname = 'chronicle_capture_insert'
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE v.valid_until IS NULL
+    )
+    -- A rename and a detach cannot happen in one statement: when several relations that are no
+    -- partition carry the triggers, the table is the one that still has its logged name.
+    SELECT c.table_id, c.relation, NOT c.relispartition AND (c.roots = 1 OR c.same_name)
+    FROM carriers AS c
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
+    'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
+
+-- One DDL event of a table in this transaction; returns its id.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)
+RETURNS bigint
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, ddl)
+    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation, ddl_log_event.ddl)
+    RETURNING id
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_event(integer, text, jsonb) IS
+    'Internal, for DDL capture: logs one DDL event and returns its id.';
+
+-- Logs the rows of a relation as one event of an audited table: row key plus, per the table's
+-- options, the values given (columns NULL: the whole row; otherwise those columns only), as old
+-- or new data. Values are written as the capture functions write them, under the same settings.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_rows(
+    table_id integer, relation regclass, only_relation boolean, operation text, ddl jsonb,
+    columns name[], as_new_data boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_key text;
+    v_data text;
+    v_event bigint;
+BEGIN
+    SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    IF columns IS NULL THEN
+        v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
+    ELSE
+        SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
+                   pg_catalog.format('%L, %s', a.attname, chronicle.capture_value_expression(a.atttypid, pg_catalog.format('t.%I', a.attname))),
+                   ', ' ORDER BY a.attnum) || ')'
+        INTO v_data
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
+    END IF;
+    v_event := chronicle.ddl_log_event(table_id, operation, ddl);
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT %1$s, %2$s, pg_catalog.jsonb_build_object(%3$s), %4$s, %5$s
+        FROM %6$s %7$s AS t$sql$,
+        v_event, table_id, v_key,
+        CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN as_new_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN only_relation THEN 'ONLY' ELSE '' END, relation);
+    RETURN v_event;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean) IS
+    'Internal, for DDL capture: logs the rows of a relation (whole, or some columns) as one event of an audited table.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_sql_drop.sql)
+-- sql_drop: the authoritative list of what a statement dropped. An audited table, a partition of
+-- one or an audited column dropped here must have been logged when the statement started
+-- (ddl_command_start); its pre-image then becomes the DROP TABLE / DROP PARTITION event (a
+-- dropped column's becomes DROP COLUMN in ddl_command_end, which sees the table's new shape).
+-- Anything else would be lost silently, so the statement is refused. Objects of chronicle itself
+-- may only be dropped by DROP EXTENSION chronicle.
+CREATE OR REPLACE FUNCTION chronicle.ddl_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_dropped record;
+    v_transaction_id bigint;
+    v_event bigint;
+BEGIN
+    IF TG_TAG = 'DROP EXTENSION' AND EXISTS (
+            SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+            WHERE o.object_type = 'extension' AND o.object_name = 'chronicle') THEN
+        RETURN;
+    END IF;
+    SELECT o.object_type, o.object_identity INTO v_dropped
+    FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+    WHERE o.schema_name = 'chronicle' AND o.object_type NOT IN ('function', 'trigger')
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot drop % %: it belongs to chronicle', v_dropped.object_type, v_dropped.object_identity
+            USING ERRCODE = '42501',
+                  HINT = 'chronicle''s log tables and their indexes change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them all.';
+    END IF;
+    IF TG_TAG IN ('DROP TRIGGER', 'DROP FUNCTION') AND NOT EXISTS (
+            SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+            WHERE o.object_type NOT IN ('function', 'trigger')) THEN
+        -- chronicle's own remove_capture, or a user's DROP TRIGGER: nothing of a table's data goes.
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+    SELECT x.id INTO v_transaction_id FROM chronicle.transaction_log AS x
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp();
+
+    -- Audited tables.
+    FOR v_dropped IN
+        SELECT v.id AS version_id, v.table_id, v.schema_name, v.table_name,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.table_id = v.table_id
+                  AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->>'partition' = 'false'
+                  AND e.ddl->>'schema' = v.schema_name AND e.ddl->>'table' = v.table_name
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.schema_name = o.schema_name AND v.table_name = o.object_name
+        WHERE o.object_type = 'table'
+        ORDER BY v.table_id
+    LOOP
+        IF v_dropped.pre_image IS NULL THEN
+            RAISE EXCEPTION 'cannot drop audited table %.% here: its rows were not logged before the drop',
+                            pg_catalog.quote_ident(v_dropped.schema_name), pg_catalog.quote_ident(v_dropped.table_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop it with DROP TABLE or DROP SCHEMA ... CASCADE, naming it in the statement text (not through DROP OWNED, an extension or dynamic SQL), or stop auditing it first with chronicle.drop_table_audit.';
+        END IF;
+        UPDATE chronicle.table_event_log AS e
+        SET operation = 'DROP TABLE',
+            ddl = pg_catalog.jsonb_build_object('schema', v_dropped.schema_name, 'table', v_dropped.table_name,
+                                                'partitions', e.ddl->'partitions')
+        WHERE e.id = v_dropped.pre_image;
+        UPDATE chronicle.audit_table_log AS t
+        SET valid_until = v_transaction_id, valid_until_event = v_dropped.pre_image
+        WHERE t.id = v_dropped.version_id;
+        UPDATE chronicle.audit_column_log AS c
+        SET valid_until = v_transaction_id, valid_until_event = v_dropped.pre_image
+        WHERE c.table_id = v_dropped.table_id AND c.valid_until IS NULL;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS chronicle.%I()', 'capture_' || v_dropped.table_id);
+    END LOOP;
+
+    -- Partitions of audited tables whose table stays: each carried the capture triggers, so it is
+    -- seen by its dropped capture trigger, whose identity names the partition.
+    FOR v_dropped IN
+        SELECT o.object_identity,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->>'partition' = 'true'
+                  AND 'chronicle_capture_insert on ' || (e.ddl->>'relation') = o.object_identity
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        WHERE o.object_type = 'trigger' AND o.object_identity LIKE 'chronicle\_capture\_insert on %'
+          -- partitions of a table dropped whole are in its DROP TABLE event
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e
+                          WHERE e.transaction_id = v_transaction_id AND e.operation = 'DROP TABLE'
+                            AND (e.ddl->'partitions' ? pg_catalog.substr(o.object_identity, pg_catalog.length('chronicle_capture_insert on ') + 1)
+                                 OR 'chronicle_capture_insert on ' || pg_catalog.format('%I.%I', e.ddl->>'schema', e.ddl->>'table') = o.object_identity))
+    LOOP
+        IF v_dropped.pre_image IS NULL THEN
+            RAISE EXCEPTION 'cannot drop % of an audited table here: its rows were not logged before the drop',
+                            pg_catalog.substr(v_dropped.object_identity, pg_catalog.length('chronicle_capture_insert on ') + 1)
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop the partition with DROP TABLE naming it in the statement text, or detach it first (ALTER TABLE ... DETACH PARTITION).';
+        END IF;
+        UPDATE chronicle.table_event_log AS e
+        SET operation = 'DROP PARTITION',
+            ddl = pg_catalog.jsonb_build_object('partition', e.ddl->>'relation')
+        WHERE e.id = v_dropped.pre_image;
+    END LOOP;
+
+    -- Columns of audited tables (ALTER TABLE ... DROP COLUMN, or a cascade from DROP TYPE and the like).
+    FOR v_dropped IN
+        SELECT o.object_identity, v.table_id, col.column_name
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.schema_name = o.address_names[1] AND v.table_name = o.address_names[2]
+        JOIN chronicle.audit_column_log AS col
+          ON col.table_id = v.table_id AND col.valid_until IS NULL AND col.column_name = o.address_names[3]
+        WHERE o.object_type = 'table column'
+          AND v.log_old_data AND col.column_name <> ALL (v.excluded_columns) AND col.generated IS DISTINCT FROM 'VIRTUAL'
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e
+                          WHERE e.transaction_id = v_transaction_id AND e.table_id = v.table_id
+                            AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? col.column_name)
+    LOOP
+        RAISE EXCEPTION 'cannot drop column % of an audited table here: its values were not logged before the drop', v_dropped.object_identity
+            USING ERRCODE = '0A000',
+                  HINT = 'Drop the column with ALTER TABLE ... DROP COLUMN naming the table and the column in the statement text (not through DROP TYPE/DOMAIN/FUNCTION ... CASCADE or dynamic SQL).';
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_sql_drop() IS
+    'Internal, event trigger: turns the pre-images of dropped audited tables and partitions into DDL events; refuses drops that were not logged.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_sync_table.sql)
+-- The differences between the logged current columns of an audited table and its catalog, one row
+-- per column that was added, dropped or changed; columns are matched by attribute number, which
+-- survives renames and type changes.
+CREATE OR REPLACE FUNCTION chronicle.ddl_column_changes(table_id integer, relation regclass)
+RETURNS TABLE (version_id bigint, attnum smallint, old_name name, new_name name, old_type text, new_type text,
+               old_default text, new_default text, old_not_null boolean, new_not_null boolean,
+               old_generated text, new_generated text, old_identity text, new_identity text)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT l.id, coalesce(l.ordinal_position, a.attnum), l.column_name, a.attname, l.data_type, a.data_type,
+           l.column_default, a.column_default, l.not_null, a.attnotnull, l.generated, a.generated, l.identity, a.identity
+    FROM (SELECT c.* FROM chronicle.audit_column_log AS c
+          WHERE c.table_id = ddl_column_changes.table_id AND c.valid_until IS NULL) AS l
+    FULL JOIN (SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+                      pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS column_default, a.attnotnull,
+                      CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END AS generated,
+                      CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END AS identity
+               FROM pg_catalog.pg_attribute AS a
+               LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped) AS a
+      ON a.attnum = l.ordinal_position
+    WHERE l.id IS NULL OR a.attnum IS NULL
+       OR (l.column_name, l.data_type, l.column_default, l.not_null, l.generated, l.identity)
+          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_column_changes(integer, regclass) IS
+    'Internal, for DDL capture: the columns of an audited table whose catalog entry differs from their logged current version.';
+
+-- Brings the logged structure of one audited table up to date with its catalog after a DDL
+-- statement: one DDL event per change, new table and column versions, and the capture function
+-- regenerated for the new shape. Values a change destroyed come from the statement's pre-image
+-- (ddl_command_start); a change that destroyed logged values without one is refused.
+--
+-- Events of one statement are written so that undoing them newest first is right: drops, then
+-- type changes, renames, additions, then the changes that move no data.
+CREATE OR REPLACE FUNCTION chronicle.ddl_sync_table(table_id integer, relation regclass, command_tag text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_schema name;
+    v_name name;
+    v_key name[];
+    v_excluded name[];
+    v_transaction_id bigint;
+    v_change record;
+    v_part record;
+    v_event bigint;
+    v_first_event bigint;
+    v_pre_image bigint;
+    v_key_object text;
+    v_message text;
+    v_state text;
+    v_mismatch boolean;
+    v_old_key smallint[];
+    v_new_key smallint[];
+    v_function oid := pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || table_id));
+    v_trigger name;
+BEGIN
+    SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = ddl_sync_table.table_id AND t.valid_until IS NULL;
+    SELECT n.nspname, c.relname INTO STRICT v_schema, v_name
+    FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = relation;
+    BEGIN
+        v_key := chronicle.audit_key_columns(relation);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+        RAISE EXCEPTION 'audited table %.% would lose its audit: %', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name), v_message
+            USING ERRCODE = v_state,
+                  HINT = 'An audited table needs its row key (a primary key, or a unique key on NOT NULL columns) at all times: '
+                         'add the new key in the same ALTER TABLE statement that drops the old one, or stop auditing the table first with chronicle.drop_table_audit.';
+    END;
+    -- excluded columns follow renames and drops (matched by attribute number)
+    SELECT coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attname), '{}') INTO v_excluded
+    FROM chronicle.audit_column_log AS c
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = c.ordinal_position AND NOT a.attisdropped
+    WHERE c.table_id = ddl_sync_table.table_id AND c.valid_until IS NULL AND c.column_name = ANY (v_version.excluded_columns);
+
+    IF NOT EXISTS (SELECT FROM chronicle.ddl_column_changes(table_id, relation))
+       AND (v_schema, v_name, v_key, v_excluded)
+           = (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(relation) AS p
+                       WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                                         WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function))
+       AND NOT EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                       WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
+                         AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+        RETURN;
+    END IF;
+
+    v_transaction_id := chronicle.log_transaction();
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key_object
+    FROM pg_catalog.unnest(v_key) WITH ORDINALITY AS k(name, ord);
+
+    -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
+    -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
+    FOR v_change IN
+        SELECT ch.*,
+               CASE WHEN ch.new_name IS NULL THEN 'DROP COLUMN'
+                    WHEN ch.old_type <> ch.new_type THEN 'ALTER COLUMN TYPE'
+                    ELSE 'ALTER COLUMN EXPRESSION' END AS operation,
+               (v_version.log_old_data AND ch.old_name <> ALL (v_version.excluded_columns)
+                AND ch.old_generated IS DISTINCT FROM 'VIRTUAL'
+                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE')) AS needs_values
+        FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NOT NULL
+          AND (ch.new_name IS NULL
+               OR ch.old_type <> ch.new_type
+               OR (ch.old_generated = 'STORED' AND ch.new_generated = 'STORED' AND ch.old_default IS DISTINCT FROM ch.new_default))
+        ORDER BY (ch.new_name IS NOT NULL), ch.attnum
+    LOOP
+        v_pre_image := NULL;
+        IF v_change.needs_values THEN
+            SELECT e.id INTO v_pre_image FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
+              AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? v_change.old_name
+            ORDER BY e.id DESC LIMIT 1;
+            IF v_pre_image IS NULL THEN
+                RAISE EXCEPTION 'cannot % % of audited table %.% here: its values were not logged before the change',
+                                pg_catalog.lower(v_change.operation), pg_catalog.quote_ident(v_change.old_name),
+                                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                    USING ERRCODE = '0A000',
+                          HINT = 'Run ALTER TABLE naming the table and the column in the statement text (not through a cascade or dynamic SQL), '
+                                 'or exclude the column from the audit first.';
+            END IF;
+            -- the logged values must still name the rows by their key: a key that changed with them would not
+            EXECUTE pg_catalog.format(
+                'SELECT (SELECT pg_catalog.count(*) FROM chronicle.row_log AS r WHERE r.event_id = $1) <> (SELECT pg_catalog.count(*) FROM %1$s)
+                     OR EXISTS (SELECT r.row_key FROM chronicle.row_log AS r WHERE r.event_id = $1
+                                EXCEPT SELECT pg_catalog.jsonb_build_object(%2$s) FROM %1$s AS t)',
+                relation, v_key_object)
+            INTO v_mismatch USING v_pre_image;
+            IF v_mismatch THEN
+                RAISE EXCEPTION 'cannot % % of audited table %.% in this statement: the row keys change with it',
+                                pg_catalog.lower(v_change.operation), pg_catalog.quote_ident(v_change.old_name),
+                                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                    USING ERRCODE = '0A000',
+                          HINT = 'Change the row key in a statement of its own first. A key column can only change to a type whose values are logged alike (e.g. integer to bigint).';
+            END IF;
+        END IF;
+        v_event := chronicle.ddl_log_event(table_id, v_change.operation,
+            CASE WHEN v_change.new_name IS NULL
+                 THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum, 'data_type', v_change.old_type)
+                 WHEN v_change.operation = 'ALTER COLUMN TYPE'
+                 THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                    'old_type', v_change.old_type, 'new_type', v_change.new_type)
+                 ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                    'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END);
+        v_first_event := coalesce(v_first_event, v_event);
+        IF v_pre_image IS NOT NULL THEN
+            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(v_change.old_name, r.old_data->v_change.old_name), NULL
+            FROM chronicle.row_log AS r
+            WHERE r.event_id = v_pre_image;
+        END IF;
+    END LOOP;
+
+    FOR v_change IN
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NOT NULL AND ch.new_name IS NOT NULL AND ch.old_name <> ch.new_name
+        ORDER BY ch.attnum
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, 'RENAME COLUMN',
+            pg_catalog.jsonb_build_object('attnum', v_change.attnum, 'old_name', v_change.old_name, 'new_name', v_change.new_name));
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    FOR v_change IN
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NULL
+        ORDER BY ch.attnum
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, 'ADD COLUMN',
+            pg_catalog.jsonb_build_object('column', v_change.new_name, 'attnum', v_change.attnum, 'data_type', v_change.new_type,
+                                          'default', v_change.new_default, 'not_null', v_change.new_not_null,
+                                          'generated', v_change.new_generated, 'identity', v_change.new_identity));
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    -- Changes that move no data.
+    FOR v_change IN
+        SELECT ch.*, x.operation, x.ddl
+        FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        CROSS JOIN LATERAL (VALUES
+            (1, 'ALTER COLUMN DEFAULT',
+             ch.old_generated IS NULL AND ch.new_generated IS NULL AND ch.old_default IS DISTINCT FROM ch.new_default,
+             pg_catalog.jsonb_build_object('old_default', ch.old_default, 'new_default', ch.new_default)),
+            (2, 'ALTER COLUMN NOT NULL', ch.old_not_null IS DISTINCT FROM ch.new_not_null,
+             pg_catalog.jsonb_build_object('old_not_null', ch.old_not_null, 'new_not_null', ch.new_not_null)),
+            (3, 'ALTER COLUMN IDENTITY', ch.old_identity IS DISTINCT FROM ch.new_identity,
+             pg_catalog.jsonb_build_object('old_identity', ch.old_identity, 'new_identity', ch.new_identity)),
+            (4, 'ALTER COLUMN EXPRESSION', ch.old_generated IS DISTINCT FROM ch.new_generated,
+             pg_catalog.jsonb_build_object('old_generated', ch.old_generated, 'new_generated', ch.new_generated,
+                                           'old_expression', ch.old_default, 'new_expression', ch.new_default))
+        ) AS x(ord, operation, applies, ddl)
+        WHERE ch.version_id IS NOT NULL AND ch.new_name IS NOT NULL AND x.applies
+        ORDER BY ch.attnum, x.ord
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, v_change.operation,
+            pg_catalog.jsonb_build_object('column', v_change.new_name, 'attnum', v_change.attnum) || v_change.ddl);
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    -- The table: schema, name, key, excluded columns.
+    SELECT pg_catalog.array_agg(c.ordinal_position ORDER BY k.ord) INTO v_old_key
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)
+    JOIN chronicle.audit_column_log AS c
+      ON c.table_id = ddl_sync_table.table_id AND c.valid_until IS NULL AND c.column_name = k.name;
+    SELECT pg_catalog.array_agg(a.attnum ORDER BY k.ord) INTO v_new_key
+    FROM pg_catalog.unnest(v_key) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name;
+    IF v_schema <> v_version.schema_name THEN
+        v_event := chronicle.ddl_log_event(table_id, 'SET SCHEMA',
+            pg_catalog.jsonb_build_object('old_schema', v_version.schema_name, 'new_schema', v_schema));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+    IF v_name <> v_version.table_name THEN
+        v_event := chronicle.ddl_log_event(table_id, 'RENAME TABLE',
+            pg_catalog.jsonb_build_object('old_name', v_version.table_name, 'new_name', v_name));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+    IF v_old_key IS DISTINCT FROM v_new_key THEN
+        v_event := chronicle.ddl_log_event(table_id, 'ALTER KEY',
+            pg_catalog.jsonb_build_object('old_key', v_version.key_columns, 'new_key', v_key));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+
+    -- Partitions created or attached: their rows joined the table. Partitions detached: theirs left it.
+    FOR v_part IN
+        SELECT p.relid::pg_catalog.regclass AS relation, p.isleaf,
+               pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+               EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert') AS captured
+        FROM pg_catalog.pg_partition_tree(relation) AS p
+        JOIN pg_catalog.pg_class AS c ON c.oid = p.relid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE p.relid <> relation::oid
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                          WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function)
+        ORDER BY p.level, p.relid
+    LOOP
+        IF v_part.captured THEN
+            RAISE EXCEPTION 'cannot attach audited table % to audited table %.%', v_part.relation,
+                            pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Stop auditing it first with chronicle.drop_table_audit; its rows are then logged as they join the table.';
+        END IF;
+        IF v_part.isleaf THEN
+            v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'ATTACH PARTITION',
+                                              pg_catalog.jsonb_build_object('partition', v_part.name), NULL, true);
+            v_first_event := coalesce(v_first_event, v_event);
+        END IF;
+    END LOOP;
+    FOR v_part IN
+        SELECT r.relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+        FROM chronicle.ddl_audited_relations() AS r
+        JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
+          AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
+        ORDER BY r.relation::oid
+    LOOP
+        IF v_part.relkind = 'r' THEN
+            v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'DETACH PARTITION',
+                                              pg_catalog.jsonb_build_object('partition', v_part.name), NULL, false);
+            v_first_event := coalesce(v_first_event, v_event);
+        END IF;
+        FOR v_trigger IN
+            SELECT t.tgname FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = v_part.relation AND t.tgfoid = v_function
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_trigger, v_part.relation);
+        END LOOP;
+    END LOOP;
+
+    -- New versions: columns whose catalog entry changed, and the table if its name or key did.
+    WITH changes AS (
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+    ), closed AS (
+        UPDATE chronicle.audit_column_log AS c
+        SET valid_until = v_transaction_id, valid_until_event = v_event
+        FROM changes AS ch
+        WHERE c.id = ch.version_id
+    )
+    INSERT INTO chronicle.audit_column_log
+        (table_id, column_name, ordinal_position, data_type, column_default, not_null, generated, identity, valid_from, valid_from_event)
+    SELECT ddl_sync_table.table_id, ch.new_name, ch.attnum, ch.new_type, ch.new_default, ch.new_not_null, ch.new_generated, ch.new_identity,
+           v_transaction_id, v_first_event
+    FROM changes AS ch
+    WHERE ch.new_name IS NOT NULL;
+
+    IF (v_schema, v_name, v_key, v_excluded)
+       <> (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns) THEN
+        UPDATE chronicle.audit_table_log AS t
+        SET valid_until = v_transaction_id, valid_until_event = v_event
+        WHERE t.id = v_version.id;
+        INSERT INTO chronicle.audit_table_log
+            (table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns,
+             valid_from, valid_from_event)
+        VALUES (table_id, v_schema, v_name, v_key, v_version.log_old_data, v_version.log_new_data, v_excluded,
+                v_transaction_id, v_first_event);
+    END IF;
+
+    PERFORM chronicle.install_capture(table_id, relation);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_sync_table(integer, regclass, text) IS
+    'Internal, for DDL capture: logs the structure changes of one audited table and regenerates its capture function.';
+
 -- ==== functions (src/sql/functions/logging/log_transaction.sql)
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
@@ -1021,6 +1869,10 @@ BEGIN
     END IF;
 
     PERFORM chronicle.remove_capture(v_current.table_id, table_name);
+    -- A table no longer audited by choice is not audited again by its schema's auto-audit.
+    UPDATE chronicle.auto_audit_schema AS s
+    SET except_tables = s.except_tables || v_current.table_name
+    WHERE s.schema_name = v_current.schema_name AND v_current.table_name <> ALL (s.except_tables);
     IF keep_log THEN
         v_transaction_id := chronicle.log_transaction();
         UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;
@@ -1101,7 +1953,8 @@ CREATE OR REPLACE FUNCTION chronicle.create_schema_audit(
     except_tables name[] DEFAULT '{}',
     log_old_data boolean DEFAULT true,
     log_new_data boolean DEFAULT false,
-    log_baseline boolean DEFAULT false)
+    log_baseline boolean DEFAULT false,
+    auto_audit_new_tables boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
@@ -1119,7 +1972,7 @@ BEGIN
     IF schema_name IS NULL OR except_tables IS NULL THEN
         RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
     END IF;
-    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL THEN
+    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL OR auto_audit_new_tables IS NULL THEN
         RAISE EXCEPTION 'the options of create_schema_audit must not be NULL' USING ERRCODE = '22004';
     END IF;
     SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
@@ -1143,6 +1996,14 @@ BEGIN
     WHERE c.relnamespace = v_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       AND c.relpersistence <> 't' AND c.relname <> ALL (except_tables);
 
+    -- New tables are audited by the DDL capture event triggers (docs/ddl.md): without them, the
+    -- option would silently do nothing.
+    IF auto_audit_new_tables AND NOT (SELECT s.ddl_capture_enabled FROM chronicle.ddl_capture_status AS s) THEN
+        RAISE EXCEPTION 'cannot audit the new tables of schema "%": DDL capture is off', schema_name
+            USING ERRCODE = '55000',
+                  HINT = 'DDL capture needs the extension''s event triggers, created when a superuser installs or updates it; see chronicle.ddl_capture_status.';
+    END IF;
+
     -- Check every table first, so a table that cannot be audited leaves the schema unchanged.
     FOREACH v_table IN ARRAY v_tables LOOP
         PERFORM chronicle.audit_key_columns(v_table);
@@ -1159,12 +2020,19 @@ BEGIN
                                                  v_current.excluded_columns, false);
         END IF;
     END LOOP;
+    -- Without the option, an earlier call's auto-audit stays as it was.
+    IF auto_audit_new_tables THEN
+        INSERT INTO chronicle.auto_audit_schema AS s (schema_name, log_old_data, log_new_data, except_tables)
+        VALUES (create_schema_audit.schema_name, log_old_data, log_new_data, except_tables)
+        ON CONFLICT ON CONSTRAINT auto_audit_schema_pkey DO UPDATE
+        SET log_old_data = EXCLUDED.log_old_data, log_new_data = EXCLUDED.log_new_data, except_tables = EXCLUDED.except_tables;
+    END IF;
     RETURN v_newly_audited;
 END
 $function$;
 
-COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean) IS
-    'Audits every table of a schema except the named ones; returns how many tables were not audited before.';
+COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean) IS
+    'Audits every table of a schema except the named ones, and with auto_audit_new_tables the tables created in it later; returns how many tables were not audited before.';
 
 -- Stops auditing every audited table of a schema.
 CREATE OR REPLACE FUNCTION chronicle.drop_schema_audit(schema_name name, keep_log boolean DEFAULT true)
@@ -1194,7 +2062,8 @@ BEGIN
         PERFORM chronicle.drop_table_audit(v_table, keep_log);
         v_count := v_count + 1;
     END LOOP;
-    IF v_count = 0 THEN
+    DELETE FROM chronicle.auto_audit_schema AS s WHERE s.schema_name = drop_schema_audit.schema_name;
+    IF v_count = 0 AND NOT FOUND THEN
         RAISE NOTICE 'no table of schema "%" is audited; nothing changed', schema_name;
     END IF;
     RETURN v_count;
@@ -1202,7 +2071,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.drop_schema_audit(name, boolean) IS
-    'Stops auditing every audited table of a schema; returns how many tables it stopped auditing.';
+    'Stops auditing every audited table of a schema, and its new tables; returns how many tables it stopped auditing.';
 
 -- ==== views (src/sql/views/audited_tables.sql)
 -- The audited tables, with their current options. The table is found by joining the catalogs
@@ -1234,8 +2103,49 @@ WHERE t.valid_until IS NULL;
 
 COMMENT ON VIEW chronicle.audited_tables IS 'The tables chronicle audits now, with their options.';
 
+-- ==== views (src/sql/views/ddl_capture_status.sql)
+-- Whether DDL capture is on: its three event triggers exist and fire (enabled, not disabled or
+-- replica-only). It is off where the extension was installed without a superuser, or when an
+-- event trigger was disabled by hand.
+CREATE OR REPLACE VIEW chronicle.ddl_capture_status AS
+SELECT pg_catalog.count(e.oid) FILTER (WHERE e.evtenabled IN ('O', 'A')) = 3 AS ddl_capture_enabled,
+       ARRAY(SELECT w.name FROM pg_catalog.unnest(ARRAY['chronicle_ddl_command_start', 'chronicle_ddl_command_end',
+                                                        'chronicle_sql_drop']::name[]) AS w(name)
+             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS x
+                               WHERE x.evtname = w.name AND x.evtenabled IN ('O', 'A'))) AS inactive_event_triggers
+FROM pg_catalog.pg_event_trigger AS e
+WHERE e.evtname IN ('chronicle_ddl_command_start', 'chronicle_ddl_command_end', 'chronicle_sql_drop');
+
+COMMENT ON VIEW chronicle.ddl_capture_status IS
+    'Whether DDL capture is on (ddl_capture_enabled), and which of its event triggers are missing or disabled.';
+
 -- ==== event triggers (src/sql/event_triggers.sql)
--- Event triggers, recreated by every install and upgrade script (none yet).
+-- Event triggers, recreated by every install and upgrade script: DDL capture (docs/ddl.md).
+-- Creating an event trigger needs a superuser. Where the script runs without one, the extension
+-- still installs and audits DML; DDL capture is then off, which chronicle.ddl_capture_status and
+-- the CLI's status report.
+DO $event_triggers$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_start;
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
+    DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
+    CREATE EVENT TRIGGER chronicle_ddl_command_start ON ddl_command_start
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+        EXECUTE FUNCTION chronicle.ddl_command_start();
+    CREATE EVENT TRIGGER chronicle_ddl_command_end ON ddl_command_end
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'ALTER SCHEMA', 'CREATE INDEX', 'DROP INDEX',
+                     'ALTER INDEX', 'DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED',
+                     'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'DROP SEQUENCE', 'DROP EXTENSION',
+                     'DROP COLLATION', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY',
+                     'COMMENT', 'ALTER SEQUENCE')
+        EXECUTE FUNCTION chronicle.ddl_command_end();
+    CREATE EVENT TRIGGER chronicle_sql_drop ON sql_drop
+        EXECUTE FUNCTION chronicle.ddl_sql_drop();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'chronicle: DDL capture is off (creating event triggers needs a superuser); DML auditing works'
+        USING HINT = 'Install or update the extension as a superuser to capture schema changes of audited tables.';
+END
+$event_triggers$;
 
 -- ==== grants (src/sql/grants.sql)
 -- Privileges, re-emitted by every install and upgrade script.
@@ -1246,10 +2156,12 @@ GRANT EXECUTE ON FUNCTION chronicle.version() TO PUBLIC;
 -- functions.
 GRANT USAGE ON SCHEMA chronicle TO chronicle_viewer;
 REVOKE ALL ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
-                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                    chronicle.auto_audit_schema, chronicle.ddl_capture_status
     FROM PUBLIC;
 GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
-                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                      chronicle.auto_audit_schema, chronicle.ddl_capture_status
     TO chronicle_viewer;
 
 REVOKE ALL ON FUNCTION
@@ -1269,13 +2181,22 @@ REVOKE ALL ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
-    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
-    chronicle.drop_schema_audit(name, boolean)
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.ddl_query_identifiers(text),
+    chronicle.ddl_audited_relations(),
+    chronicle.ddl_log_event(integer, text, jsonb),
+    chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
+    chronicle.ddl_column_changes(integer, regclass),
+    chronicle.ddl_sync_table(integer, regclass, text),
+    chronicle.ddl_command_start(),
+    chronicle.ddl_command_end(),
+    chronicle.ddl_sql_drop()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
-    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
     chronicle.drop_schema_audit(name, boolean)
     TO chronicle_admin;

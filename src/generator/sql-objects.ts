@@ -15,6 +15,7 @@ import type { ObjectManifest, RoutineSignature, SqlFile } from './types';
 const ROUTINE_START = /^CREATE\s+OR\s+REPLACE\s+(FUNCTION|PROCEDURE)\s+/i;
 const VIEW_START = /^CREATE\s+OR\s+REPLACE\s+VIEW\s+([^\s(]+)/i;
 const EVENT_TRIGGER_START = /^CREATE\s+EVENT\s+TRIGGER\s+([^\s]+)/i;
+const EVENT_TRIGGER_ANYWHERE = /\bCREATE\s+EVENT\s+TRIGGER\s+([^\s]+)/gi;
 const ANY_CREATE = /^CREATE\s+(OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(TABLE|VIEW|MATERIALIZED\s+VIEW|FUNCTION|PROCEDURE|SEQUENCE|TYPE|DOMAIN|INDEX|AGGREGATE|OPERATOR|CAST|EVENT\s+TRIGGER|TRIGGER|SCHEMA|ROLE)\b/i;
 /** clauses that end a RETURNS clause */
 const ROUTINE_OPTION = /\b(LANGUAGE|AS|IMMUTABLE|STABLE|VOLATILE|SECURITY|SET|PARALLEL|STRICT|CALLED|RETURNS\s+NULL|LEAKPROOF|NOT\s+LEAKPROOF|COST|ROWS|WINDOW|SUPPORT|TRANSFORM|EXTERNAL|BEGIN\s+ATOMIC)\b/i;
@@ -82,10 +83,16 @@ export function viewsIn(file: SqlFile): string[] {
   });
 }
 
+/**
+ * Event triggers created by the file: at the start of a statement, or inside a DO block (which
+ * lets an install without a superuser go on without them).
+ */
 export function eventTriggersIn(file: SqlFile): string[] {
   return splitStatements(file.text).flatMap((s) => {
     const match = EVENT_TRIGGER_START.exec(s.head);
-    return match ? [match[1]] : [];
+    if (match) return [match[1]];
+    if (!/^DO\b/i.test(s.head)) return [];
+    return [...s.text.matchAll(EVENT_TRIGGER_ANYWHERE)].map((m) => m[1]);
   });
 }
 

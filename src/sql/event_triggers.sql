@@ -1,1 +1,26 @@
--- Event triggers, recreated by every install and upgrade script (none yet).
+-- Event triggers, recreated by every install and upgrade script: DDL capture (docs/ddl.md).
+-- Creating an event trigger needs a superuser. Where the script runs without one, the extension
+-- still installs and audits DML; DDL capture is then off, which chronicle.ddl_capture_status and
+-- the CLI's status report.
+DO $event_triggers$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_start;
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
+    DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
+    CREATE EVENT TRIGGER chronicle_ddl_command_start ON ddl_command_start
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+        EXECUTE FUNCTION chronicle.ddl_command_start();
+    CREATE EVENT TRIGGER chronicle_ddl_command_end ON ddl_command_end
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'ALTER SCHEMA', 'CREATE INDEX', 'DROP INDEX',
+                     'ALTER INDEX', 'DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED',
+                     'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'DROP SEQUENCE', 'DROP EXTENSION',
+                     'DROP COLLATION', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY',
+                     'COMMENT', 'ALTER SEQUENCE')
+        EXECUTE FUNCTION chronicle.ddl_command_end();
+    CREATE EVENT TRIGGER chronicle_sql_drop ON sql_drop
+        EXECUTE FUNCTION chronicle.ddl_sql_drop();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'chronicle: DDL capture is off (creating event triggers needs a superuser); DML auditing works'
+        USING HINT = 'Install or update the extension as a superuser to capture schema changes of audited tables.';
+END
+$event_triggers$;

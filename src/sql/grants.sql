@@ -6,10 +6,12 @@ GRANT EXECUTE ON FUNCTION chronicle.version() TO PUBLIC;
 -- functions.
 GRANT USAGE ON SCHEMA chronicle TO chronicle_viewer;
 REVOKE ALL ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
-                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                    chronicle.auto_audit_schema, chronicle.ddl_capture_status
     FROM PUBLIC;
 GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
-                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables
+                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                      chronicle.auto_audit_schema, chronicle.ddl_capture_status
     TO chronicle_viewer;
 
 REVOKE ALL ON FUNCTION
@@ -29,13 +31,22 @@ REVOKE ALL ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
-    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
-    chronicle.drop_schema_audit(name, boolean)
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.ddl_query_identifiers(text),
+    chronicle.ddl_audited_relations(),
+    chronicle.ddl_log_event(integer, text, jsonb),
+    chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
+    chronicle.ddl_column_changes(integer, regclass),
+    chronicle.ddl_sync_table(integer, regclass, text),
+    chronicle.ddl_command_start(),
+    chronicle.ddl_command_end(),
+    chronicle.ddl_sql_drop()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
-    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
     chronicle.drop_schema_audit(name, boolean)
     TO chronicle_admin;

@@ -200,3 +200,57 @@ BEGIN
     END;
 END
 $roles$;
+
+-- ==== DDL capture (issue 4) ====
+-- Kept together (ALTERs of the tables above) so that work on the tables above merges cleanly.
+
+-- DDL events: one per change of an audited table's structure; 'DDL PRE-IMAGE' is transient (the
+-- values a DDL statement may destroy, logged when it starts; turned into the DDL event or deleted
+-- when it ends, so no committed log holds one).
+ALTER TABLE chronicle.table_event_log DROP CONSTRAINT table_event_log_operation_check;
+ALTER TABLE chronicle.table_event_log ADD CONSTRAINT table_event_log_operation_check
+    CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
+                         'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE',
+                         'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL', 'ALTER COLUMN IDENTITY',
+                         'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY',
+                         'DROP TABLE', 'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION',
+                         'DDL PRE-IMAGE'));
+ALTER TABLE chronicle.table_event_log ADD COLUMN ddl jsonb;
+COMMENT ON COLUMN chronicle.table_event_log.operation IS
+    'INSERT, UPDATE, DELETE, TRUNCATE, BASELINE (the rows the table held when log_table_baseline ran), '
+    'or a DDL operation (see docs/ddl.md).';
+COMMENT ON COLUMN chronicle.table_event_log.ddl IS
+    'DDL events only: what changed, e.g. {"column": "c", "attnum": 3, "old_type": "integer", "new_type": "bigint"}; NULL for DML.';
+
+-- Several versions can start and end inside one transaction (DML, DDL, DML): the DDL event that
+-- started and ended a version places every event of that transaction in exactly one version.
+ALTER TABLE chronicle.audit_table_log
+    ADD COLUMN valid_from_event bigint,
+    ADD COLUMN valid_until_event bigint;
+ALTER TABLE chronicle.audit_column_log
+    ADD COLUMN valid_from_event bigint,
+    ADD COLUMN valid_until_event bigint;
+COMMENT ON COLUMN chronicle.audit_table_log.valid_from_event IS
+    'table_event_log id of the DDL event that created this version; NULL when an audit function created it.';
+COMMENT ON COLUMN chronicle.audit_table_log.valid_until_event IS
+    'table_event_log id of the DDL event that ended this version; NULL when current or ended by an audit function.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_from_event IS
+    'table_event_log id of the DDL event that created this column version; NULL when an audit function created it.';
+COMMENT ON COLUMN chronicle.audit_column_log.valid_until_event IS
+    'table_event_log id of the DDL event that ended this column version; NULL when current or ended by an audit function.';
+
+-- Schemas whose new tables are audited when they are created (create_schema_audit(...,
+-- auto_audit_new_tables => true)).
+CREATE TABLE chronicle.auto_audit_schema (
+    schema_name name PRIMARY KEY,
+    log_old_data boolean NOT NULL,
+    log_new_data boolean NOT NULL,
+    except_tables name[] NOT NULL
+);
+COMMENT ON TABLE chronicle.auto_audit_schema IS
+    'Schemas whose tables are audited as they are created, with the options they get.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.schema_name IS 'The schema.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.log_old_data IS 'log_old_data of the tables audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.log_new_data IS 'log_new_data of the tables audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.except_tables IS 'Tables never audited automatically.';
+SELECT pg_catalog.pg_extension_config_dump('chronicle.auto_audit_schema', '');

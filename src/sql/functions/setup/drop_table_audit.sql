@@ -22,6 +22,10 @@ BEGIN
     END IF;
 
     PERFORM chronicle.remove_capture(v_current.table_id, table_name);
+    -- A table no longer audited by choice is not audited again by its schema's auto-audit.
+    UPDATE chronicle.auto_audit_schema AS s
+    SET except_tables = s.except_tables || v_current.table_name
+    WHERE s.schema_name = v_current.schema_name AND v_current.table_name <> ALL (s.except_tables);
     IF keep_log THEN
         v_transaction_id := chronicle.log_transaction();
         UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;

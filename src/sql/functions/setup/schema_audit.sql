@@ -5,7 +5,8 @@ CREATE OR REPLACE FUNCTION chronicle.create_schema_audit(
     except_tables name[] DEFAULT '{}',
     log_old_data boolean DEFAULT true,
     log_new_data boolean DEFAULT false,
-    log_baseline boolean DEFAULT false)
+    log_baseline boolean DEFAULT false,
+    auto_audit_new_tables boolean DEFAULT false)
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
@@ -23,7 +24,7 @@ BEGIN
     IF schema_name IS NULL OR except_tables IS NULL THEN
         RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
     END IF;
-    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL THEN
+    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL OR auto_audit_new_tables IS NULL THEN
         RAISE EXCEPTION 'the options of create_schema_audit must not be NULL' USING ERRCODE = '22004';
     END IF;
     SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
@@ -47,6 +48,14 @@ BEGIN
     WHERE c.relnamespace = v_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
       AND c.relpersistence <> 't' AND c.relname <> ALL (except_tables);
 
+    -- New tables are audited by the DDL capture event triggers (docs/ddl.md): without them, the
+    -- option would silently do nothing.
+    IF auto_audit_new_tables AND NOT (SELECT s.ddl_capture_enabled FROM chronicle.ddl_capture_status AS s) THEN
+        RAISE EXCEPTION 'cannot audit the new tables of schema "%": DDL capture is off', schema_name
+            USING ERRCODE = '55000',
+                  HINT = 'DDL capture needs the extension''s event triggers, created when a superuser installs or updates it; see chronicle.ddl_capture_status.';
+    END IF;
+
     -- Check every table first, so a table that cannot be audited leaves the schema unchanged.
     FOREACH v_table IN ARRAY v_tables LOOP
         PERFORM chronicle.audit_key_columns(v_table);
@@ -63,12 +72,19 @@ BEGIN
                                                  v_current.excluded_columns, false);
         END IF;
     END LOOP;
+    -- Without the option, an earlier call's auto-audit stays as it was.
+    IF auto_audit_new_tables THEN
+        INSERT INTO chronicle.auto_audit_schema AS s (schema_name, log_old_data, log_new_data, except_tables)
+        VALUES (create_schema_audit.schema_name, log_old_data, log_new_data, except_tables)
+        ON CONFLICT ON CONSTRAINT auto_audit_schema_pkey DO UPDATE
+        SET log_old_data = EXCLUDED.log_old_data, log_new_data = EXCLUDED.log_new_data, except_tables = EXCLUDED.except_tables;
+    END IF;
     RETURN v_newly_audited;
 END
 $function$;
 
-COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean) IS
-    'Audits every table of a schema except the named ones; returns how many tables were not audited before.';
+COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean) IS
+    'Audits every table of a schema except the named ones, and with auto_audit_new_tables the tables created in it later; returns how many tables were not audited before.';
 
 -- Stops auditing every audited table of a schema.
 CREATE OR REPLACE FUNCTION chronicle.drop_schema_audit(schema_name name, keep_log boolean DEFAULT true)
@@ -98,7 +114,8 @@ BEGIN
         PERFORM chronicle.drop_table_audit(v_table, keep_log);
         v_count := v_count + 1;
     END LOOP;
-    IF v_count = 0 THEN
+    DELETE FROM chronicle.auto_audit_schema AS s WHERE s.schema_name = drop_schema_audit.schema_name;
+    IF v_count = 0 AND NOT FOUND THEN
         RAISE NOTICE 'no table of schema "%" is audited; nothing changed', schema_name;
     END IF;
     RETURN v_count;
@@ -106,4 +123,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.drop_schema_audit(name, boolean) IS
-    'Stops auditing every audited table of a schema; returns how many tables it stopped auditing.';
+    'Stops auditing every audited table of a schema, and its new tables; returns how many tables it stopped auditing.';

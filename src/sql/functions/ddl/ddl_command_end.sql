@@ -1,0 +1,98 @@
+-- ddl_command_end: refuses changes to chronicle's own objects, brings the logged structure of
+-- every audited table up to date with the catalog (ddl_sync_table), audits new tables of
+-- auto-audited schemas, and deletes the statement's pre-images that turned out not to apply.
+-- Commands run by extension scripts (CREATE EXTENSION, ALTER EXTENSION ... UPDATE) are left alone.
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_command record;
+    v_table record;
+    v_transaction_id bigint;
+BEGIN
+    SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
+    FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension AND c.object_type <> 'function'
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot run % on % %: it belongs to chronicle', v_command.command_tag, v_command.object_type, v_command.object_identity
+            USING ERRCODE = '42501',
+                  HINT = 'chronicle''s log tables change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them.';
+    END IF;
+    IF TG_TAG IN ('CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY', 'COMMENT', 'ALTER SEQUENCE')
+       OR EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL)
+       AND NOT EXISTS (SELECT FROM chronicle.auto_audit_schema) THEN
+        RETURN;
+    END IF;
+    -- temporary objects are never audited
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands())
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                       WHERE c.schema_name IS NULL OR (c.schema_name <> 'pg_temp' AND c.schema_name NOT LIKE 'pg\_temp\_%')) THEN
+        RETURN;
+    END IF;
+
+    FOR v_table IN
+        SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+    LOOP
+        PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+    END LOOP;
+
+    -- Auto-audit: tables created in (or given a key in) a schema whose new tables are audited.
+    FOR v_table IN
+        SELECT c.oid::pg_catalog.regclass AS relation, s.log_old_data, s.log_new_data,
+               pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) AS created
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+        JOIN pg_catalog.pg_class AS c
+          ON c.oid = CASE WHEN x.object_type = 'index'
+                          THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                          ELSE x.objid END
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        JOIN chronicle.auto_audit_schema AS s ON s.schema_name = n.nspname
+        WHERE x.object_type IN ('table', 'index')
+          AND x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE', 'CREATE INDEX')
+          AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
+          AND c.relname <> ALL (s.except_tables)
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert')
+        GROUP BY c.oid, s.log_old_data, s.log_new_data
+        ORDER BY c.oid
+    LOOP
+        BEGIN
+            PERFORM chronicle.audit_key_columns(v_table.relation);
+        EXCEPTION WHEN OTHERS THEN
+            IF v_table.created THEN
+                RAISE NOTICE 'table % is not audited yet: it has no row key', v_table.relation
+                    USING HINT = 'Its schema audits new tables: it is audited (with a baseline of its rows) once it has a primary key or a unique key on NOT NULL columns.';
+            END IF;
+            CONTINUE;
+        END;
+        PERFORM chronicle.create_table_audit(v_table.relation, v_table.log_old_data, v_table.log_new_data, '{}', true);
+    END LOOP;
+
+    -- Pre-images that did not become DDL events; and the transaction's log row, if nothing else uses it.
+    SELECT x.id INTO v_transaction_id FROM chronicle.transaction_log AS x
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp();
+    IF v_transaction_id IS NOT NULL THEN
+        WITH unused AS (
+            DELETE FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.operation = 'DDL PRE-IMAGE'
+            RETURNING e.id
+        )
+        DELETE FROM chronicle.row_log AS r WHERE r.event_id IN (SELECT u.id FROM unused AS u);
+        DELETE FROM chronicle.transaction_log AS x
+        WHERE x.id = v_transaction_id
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = v_transaction_id)
+          AND NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE v_transaction_id IN (t.valid_from, t.valid_until))
+          AND NOT EXISTS (SELECT FROM chronicle.audit_column_log AS c WHERE v_transaction_id IN (c.valid_from, c.valid_until));
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_end() IS
+    'Internal, event trigger: logs the structure changes of audited tables, audits new tables of auto-audited schemas, protects chronicle''s own objects.';

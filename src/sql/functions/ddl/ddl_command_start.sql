@@ -1,0 +1,120 @@
+-- ddl_command_start: logs what a DDL statement may destroy before it runs, since the values of a
+-- dropped or retyped column and the rows of a dropped table are gone when the statement ends.
+-- Which audited tables and columns a statement may touch is read from the identifiers of its text
+-- (a hint: it may name more, never fewer, when it names them literally); the candidates are
+-- locked and their values logged as a transient 'DDL PRE-IMAGE' event. When the statement ends,
+-- the catalog and pg_event_trigger_dropped_objects() decide: pre-images of what really went
+-- become the DDL events, the others are deleted, and a drop or retype of audited data without a
+-- pre-image is refused (ddl_sql_drop, ddl_command_end).
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_words text[];
+    v_target record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+
+    IF TG_TAG = 'ALTER TABLE' THEN
+        -- Only DROP COLUMN, ALTER COLUMN ... TYPE and SET EXPRESSION destroy values.
+        IF NOT v_words && ARRAY['drop', 'type', 'expression'] THEN
+            RETURN;
+        END IF;
+        IF v_words @> ARRAY['detach', 'concurrently'] THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                       JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+                       WHERE r.is_table AND c.relname = ANY (v_words)) THEN
+                RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
+                    USING ERRCODE = '0A000',
+                          HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
+            END IF;
+        END IF;
+        FOR v_target IN
+            SELECT r.table_id, r.relation, n.nspname, c.relname,
+                   pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
+            FROM chronicle.ddl_audited_relations() AS r
+            JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE r.is_table AND v.log_old_data
+              AND c.relname = ANY (v_words) AND a.attname = ANY (v_words)
+              AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
+            GROUP BY r.table_id, r.relation, n.nspname, c.relname
+            ORDER BY r.relation::oid
+        LOOP
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+            PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, false, 'DDL PRE-IMAGE',
+                pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                              'columns', pg_catalog.to_jsonb(v_target.columns)),
+                v_target.columns, false);
+        END LOOP;
+        RETURN;
+    END IF;
+
+    IF TG_TAG = 'DROP OWNED' THEN
+        IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                   JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+                   JOIN pg_catalog.pg_roles AS o ON o.oid = c.relowner
+                   WHERE o.rolname = ANY (v_words)
+                      OR (o.rolname = current_user AND v_words && ARRAY['current_user', 'current_role'])
+                      OR (o.rolname = session_user AND 'session_user' = ANY (v_words))) THEN
+            RAISE EXCEPTION 'DROP OWNED would drop audited tables or partitions without logging their rows'
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop the audited tables first with DROP TABLE (their rows are logged), stop auditing them with chronicle.drop_table_audit, or use REASSIGN OWNED.';
+        END IF;
+        RETURN;
+    END IF;
+
+    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
+    -- its schema's), and of each partition of an audited table named so, when its table is not.
+    FOR v_target IN
+        WITH tables AS (
+            SELECT r.table_id, r.relation, n.nspname, c.relname,
+                   CASE TG_TAG WHEN 'DROP TABLE' THEN c.relname ELSE n.nspname END = ANY (v_words) AS named
+            FROM chronicle.ddl_audited_relations() AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE r.is_table
+        )
+        SELECT t.table_id, t.relation, t.nspname, t.relname, false AS partition,
+               ARRAY(SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)
+                     FROM pg_catalog.pg_partition_tree(t.relation) AS p
+                     JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
+                     JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
+                     WHERE p.relid <> t.relation::oid) AS partitions
+        FROM tables AS t WHERE t.named
+        UNION ALL
+        SELECT t.table_id, p.relid, pn.nspname, pc.relname, true, NULL
+        FROM tables AS t
+        CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relation) AS p
+        JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
+        JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
+        WHERE NOT t.named AND p.isleaf AND p.relid <> t.relation::oid
+          AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(p.relid) AS an
+                      JOIN pg_catalog.pg_class AS ac ON ac.oid = an.relid
+                      JOIN pg_catalog.pg_namespace AS ano ON ano.oid = ac.relnamespace
+                      WHERE an.relid <> t.relation::oid
+                        AND CASE TG_TAG WHEN 'DROP TABLE' THEN ac.relname ELSE ano.nspname END = ANY (v_words))
+        ORDER BY 2
+    LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+        PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, v_target.partition, 'DDL PRE-IMAGE',
+            pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                          'relation', pg_catalog.format('%I.%I', v_target.nspname, v_target.relname),
+                                          'partition', v_target.partition)
+            || CASE WHEN v_target.partition THEN '{}' ELSE pg_catalog.jsonb_build_object('partitions', v_target.partitions) END,
+            NULL, false);
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_start() IS
+    'Internal, event trigger: logs the values a DDL statement may destroy on audited tables before it runs.';

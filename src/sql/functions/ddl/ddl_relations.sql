@@ -1,0 +1,119 @@
+-- The identifiers of a query text, as candidates for the tables and columns a DDL statement may
+-- touch: quoted identifiers as written, unquoted words both as written and folded to lower case.
+-- A hint only (string literals and comments add words too, which only widens the candidates): what
+-- a statement really changed is read from the event trigger functions afterwards.
+CREATE OR REPLACE FUNCTION chronicle.ddl_query_identifiers(query text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT w.word), '{}')
+    FROM pg_catalog.regexp_matches(coalesce(query, ''), '"((?:[^"]|"")+)"|([[:alpha:]_][[:alnum:]_$]*)', 'g') AS m(part),
+         LATERAL (SELECT pg_catalog.replace(m.part[1], '""', '"') WHERE m.part[1] IS NOT NULL
+                  UNION ALL SELECT m.part[2] WHERE m.part[2] IS NOT NULL
+                  UNION ALL SELECT pg_catalog.lower(m.part[2]) WHERE m.part[2] IS NOT NULL) AS w(word)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
+    'Internal, for DDL capture: the identifiers a query text names (a hint for which audited tables a DDL statement may change).';
+
+-- Every relation that carries the capture triggers of a currently audited table: the table itself,
+-- its partitions, and partitions detached since (they keep the triggers until DDL capture sees the
+-- detach). Found through the triggers rather than by name, so a table renamed or moved by the
+-- statement being captured is still found.
+CREATE OR REPLACE FUNCTION chronicle.ddl_audited_relations()
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    WITH carriers AS (
+        SELECT v.table_id, c.oid::pg_catalog.regclass AS relation, c.relispartition,
+               (n.nspname = v.schema_name AND c.relname = v.table_name) AS same_name,
+               pg_catalog.count(*) FILTER (WHERE NOT c.relispartition) OVER (PARTITION BY v.table_id) AS roots
+        FROM chronicle.audit_table_log AS v
+        JOIN pg_catalog.pg_proc AS p
+          ON p.proname = ('capture_' || v.table_id)::name AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
+        JOIN pg_catalog.pg_trigger AS t ON t.tgfoid = p.oid AND t.tgname = 'chronicle_capture_insert'
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE v.valid_until IS NULL
+    )
+    -- A rename and a detach cannot happen in one statement: when several relations that are no
+    -- partition carry the triggers, the table is the one that still has its logged name.
+    SELECT c.table_id, c.relation, NOT c.relispartition AND (c.roots = 1 OR c.same_name)
+    FROM carriers AS c
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
+    'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
+
+-- One DDL event of a table in this transaction; returns its id.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)
+RETURNS bigint
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, ddl)
+    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation, ddl_log_event.ddl)
+    RETURNING id
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_event(integer, text, jsonb) IS
+    'Internal, for DDL capture: logs one DDL event and returns its id.';
+
+-- Logs the rows of a relation as one event of an audited table: row key plus, per the table's
+-- options, the values given (columns NULL: the whole row; otherwise those columns only), as old
+-- or new data. Values are written as the capture functions write them, under the same settings.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_rows(
+    table_id integer, relation regclass, only_relation boolean, operation text, ddl jsonb,
+    columns name[], as_new_data boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_key text;
+    v_data text;
+    v_event bigint;
+BEGIN
+    SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    IF columns IS NULL THEN
+        v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
+    ELSE
+        SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
+                   pg_catalog.format('%L, %s', a.attname, chronicle.capture_value_expression(a.atttypid, pg_catalog.format('t.%I', a.attname))),
+                   ', ' ORDER BY a.attnum) || ')'
+        INTO v_data
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
+    END IF;
+    v_event := chronicle.ddl_log_event(table_id, operation, ddl);
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT %1$s, %2$s, pg_catalog.jsonb_build_object(%3$s), %4$s, %5$s
+        FROM %6$s %7$s AS t$sql$,
+        v_event, table_id, v_key,
+        CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN as_new_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN only_relation THEN 'ONLY' ELSE '' END, relation);
+    RETURN v_event;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean) IS
+    'Internal, for DDL capture: logs the rows of a relation (whole, or some columns) as one event of an audited table.';
