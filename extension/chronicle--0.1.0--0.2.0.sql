@@ -1266,6 +1266,11 @@ RETURNS void
 LANGUAGE plpgsql
 VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
 AS $function$
 -- the arguments are named like catalog columns: bare names mean the arguments
 #variable_conflict use_variable
@@ -1289,6 +1294,8 @@ DECLARE
     v_new_key smallint[];
     v_function oid := pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || table_id));
     v_trigger name;
+    v_pre_imaged name[];  -- columns this statement logged before it ran, still there under the same type
+    v_rewritten boolean;
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_sync_table.table_id AND t.valid_until IS NULL;
@@ -1310,7 +1317,21 @@ BEGIN
     JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = c.ordinal_position AND NOT a.attisdropped
     WHERE c.table_id = ddl_sync_table.table_id AND c.valid_until IS NULL AND c.column_name = ANY (v_version.excluded_columns);
 
-    IF NOT EXISTS (SELECT FROM chronicle.ddl_column_changes(table_id, relation))
+    -- ALTER COLUMN ... TYPE to the same type with USING rewrites values the catalog does not show:
+    -- every column logged by the statement's pre-image is compared with its values now.
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT c.name), '{}') INTO v_pre_imaged
+    FROM chronicle.transaction_log AS x
+    JOIN chronicle.table_event_log AS e ON e.transaction_id = x.id
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(e.ddl->'columns') AS c(name)
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp()
+      AND e.table_id = ddl_sync_table.table_id AND e.operation = 'DDL PRE-IMAGE'
+      AND c.name NOT IN (SELECT ch.old_name FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+                         WHERE ch.version_id IS NOT NULL AND (ch.new_name IS NULL OR ch.old_type <> ch.new_type))
+      AND EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                  WHERE a.attrelid = relation AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped);
+
+    IF pg_catalog.cardinality(v_pre_imaged) = 0
+       AND NOT EXISTS (SELECT FROM chronicle.ddl_column_changes(table_id, relation))
        AND (v_schema, v_name, v_key, v_excluded)
            = (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns)
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(relation) AS p
@@ -1387,6 +1408,43 @@ BEGIN
             FROM chronicle.row_log AS r
             WHERE r.event_id = v_pre_image;
         END IF;
+    END LOOP;
+
+    FOR v_change IN
+        SELECT a.attname, a.attnum, a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
+                  AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? a.attname
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attname = ANY (v_pre_imaged) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    LOOP
+        -- rows are paired by the key the pre-image logged them under (the key before the statement)
+        EXECUTE pg_catalog.format(
+            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
+                            WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
+            relation,
+            (SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
+             FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)),
+            v_change.attname,
+            chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
+        INTO v_rewritten USING v_change.pre_image;
+        CONTINUE WHEN NOT v_rewritten;
+        IF v_key <> v_version.key_columns THEN
+            RAISE EXCEPTION 'cannot rewrite column % of audited table %.% in this statement: the row keys change with it',
+                            pg_catalog.quote_ident(v_change.attname), pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Change the row key in a statement of its own first.';
+        END IF;
+        v_event := chronicle.ddl_log_event(table_id, 'ALTER COLUMN TYPE',
+            pg_catalog.jsonb_build_object('column', v_change.attname, 'attnum', v_change.attnum,
+                                          'old_type', v_change.data_type, 'new_type', v_change.data_type));
+        v_first_event := coalesce(v_first_event, v_event);
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(v_change.attname, r.old_data->v_change.attname), NULL
+        FROM chronicle.row_log AS r
+        WHERE r.event_id = v_change.pre_image;
     END LOOP;
 
     FOR v_change IN
