@@ -37,7 +37,8 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   it(`undo rebuilds every state of ${transactions} random transactions of DML and DDL, dropped columns and tables included (seed ${seed})`, async () => {
     const run = await runDdlWorkload(client, seed, transactions, server.major);
     const failures = [...run.failures];
-    for (const table of run.tables) failures.push(...await verifyDdlLog(client, table));
+    // after a failed transaction the model may not match the tables: report the failure alone
+    if (failures.length === 0) for (const table of run.tables) failures.push(...await verifyDdlLog(client, table));
     const report = failures.length === 0 ? '' : `seed ${seed}\n${failures.join('\n')}\n--- history ---\n${run.history.join('\n')}`;
     expect(report).toBe('');
     console.log(`ddl oracle ${server.name}: ${[...run.operations].map(([op, n]) => `${op} ${n}`).join(', ')}`);

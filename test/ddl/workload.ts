@@ -180,7 +180,8 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
         const col = ident(c.name);
         const more = rng.chance(0.3) ? `, ALTER COLUMN ${col} SET DEFAULT (${value(rng, to, true)})::${SQL_TYPE[to]}` : '';
         return {
-          sql: [`ALTER TABLE ${rel(t)} ALTER COLUMN ${col} TYPE ${SQL_TYPE[to]} USING ${using.replace(/%s/g, col)}${more}`],
+          // a default that does not cast to the new type would fail the statement: it goes first
+          sql: [`ALTER TABLE ${rel(t)} ALTER COLUMN ${col} DROP DEFAULT, ALTER COLUMN ${col} TYPE ${SQL_TYPE[to]} USING ${using.replace(/%s/g, col)}${more}`],
           apply: () => { c.kind = to; },
         };
       }
@@ -235,7 +236,7 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
           sql: [
             `ALTER TABLE ${rel(t)} DETACH PARTITION ${low}`,
             // unlogged: the table is no partition now; its rows join the table again, changed, with ATTACH
-            ...(nonKey(t).length > 0 ? [`UPDATE ${low} SET ${ident(nonKey(t)[0].name)} = NULL`] : []),
+            ...(some.length > 0 ? [`UPDATE ${low} SET ${ident(some[0].name)} = ${value(rng, some[0].kind, true)}`] : []),
             `ALTER TABLE ${rel(t)} ATTACH PARTITION ${low} FOR VALUES FROM (MINVALUE) TO (40)`,
           ],
           apply: none,
