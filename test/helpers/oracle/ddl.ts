@@ -145,7 +145,7 @@ export async function readDdlLog(client: Client, tableId: number): Promise<DdlEv
 async function currentRows(client: Client, table: TrackedTable): Promise<Row[]> {
   if (table.relation === null) return [];
   const { rows } = await client.query<{ row: Json }>(
-    `SELECT coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, e.value::text) FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t)) AS e), '{}') AS row FROM ${table.relation} AS t`);
+    `SELECT coalesce((SELECT pg_catalog.jsonb_object_agg(e.key, e.value::text) FROM pg_catalog.jsonb_each(pg_catalog.to_jsonb(t.*)) AS e), '{}') AS row FROM ${table.relation} AS t`);
   return rows.map((r) => {
     const row = new Map(Object.entries(r.row));
     for (const c of table.excluded) row.delete(c);
@@ -289,8 +289,8 @@ export async function verifyDdlLog(client: Client, table: TrackedTable): Promise
     }
     const json = `[${rows.map((r) => `{${[...r].map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`).join(', ')}]`;
     const { rows: [diff] } = await client.query<{ missing: string[] | null; extra: string[] | null }>(
-      `WITH rebuilt AS (SELECT r::text AS r FROM pg_catalog.jsonb_populate_recordset(NULL::${snap.relation}, $1::jsonb) AS r),
-            real AS (SELECT s::text AS r FROM ${snap.relation} AS s)
+      `WITH rebuilt AS (SELECT (x_row.*)::text AS r FROM pg_catalog.jsonb_populate_recordset(NULL::${snap.relation}, $1::jsonb) AS x_row),
+            real AS (SELECT (x_row.*)::text AS r FROM ${snap.relation} AS x_row)
        SELECT (SELECT pg_catalog.array_agg(r) FROM (SELECT r FROM real EXCEPT ALL SELECT r FROM rebuilt) AS x) AS missing,
               (SELECT pg_catalog.array_agg(r) FROM (SELECT r FROM rebuilt EXCEPT ALL SELECT r FROM real) AS x) AS extra`,
       [json]);
