@@ -23,10 +23,6 @@ BEGIN
     v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
 
     IF TG_TAG = 'ALTER TABLE' THEN
-        -- Only DROP COLUMN, ALTER COLUMN ... TYPE and SET EXPRESSION destroy values.
-        IF NOT v_words && ARRAY['drop', 'type', 'expression'] THEN
-            RETURN;
-        END IF;
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
             IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
                        JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
@@ -35,6 +31,10 @@ BEGIN
                     USING ERRCODE = '0A000',
                           HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
             END IF;
+        END IF;
+        -- Only DROP COLUMN, ALTER COLUMN ... TYPE and SET EXPRESSION destroy values.
+        IF NOT v_words && ARRAY['drop', 'type', 'expression'] THEN
+            RETURN;
         END IF;
         FOR v_target IN
             SELECT r.table_id, r.relation, n.nspname, c.relname,

@@ -14,7 +14,6 @@ AS $function$
 DECLARE
     v_dropped record;
     v_transaction_id bigint;
-    v_event bigint;
 BEGIN
     IF TG_TAG = 'DROP EXTENSION' AND EXISTS (
             SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS o

@@ -1,0 +1,187 @@
+/**
+ * DDL capture (issue 4), directed cases: DDL that touches no audited table runs unchanged and
+ * logs nothing; each DDL form that cannot be captured is refused with its error and HINT and
+ * changes nothing; chronicle's own objects are protected, and DROP EXTENSION still works;
+ * partitions dropped, detached and attached; new tables of auto-audited schemas.
+ */
+import type { Client } from 'pg';
+import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { logCounts, snapshot, structureDifferences, tableFingerprint, trackTable, verifyDdlLog } from '../helpers/oracle/ddl';
+import type { ServerInfo } from '../helpers/servers/types';
+
+describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {
+  const database = databaseNameFor(__filename);
+  let client: Client;
+
+  beforeAll(async () => {
+    await createDatabase(server, database);
+    client = await connectTo(server, database);
+    await client.query(`CREATE EXTENSION chronicle;
+      CREATE SCHEMA ref;
+      CREATE TYPE ref.mood AS ENUM ('calm', 'angry');
+      CREATE DOMAIN ref.positive AS integer CHECK (VALUE > 0);
+      CREATE TABLE ref.t (id integer PRIMARY KEY, v text, m ref.mood, p ref.positive);
+      INSERT INTO ref.t VALUES (1, 'one', 'calm', 1), (2, 'two', 'angry', 2);
+      SELECT chronicle.create_table_audit('ref.t');
+      CREATE TABLE ref.parted (id integer PRIMARY KEY, v text) PARTITION BY RANGE (id);
+      CREATE TABLE ref.parted_1 PARTITION OF ref.parted FOR VALUES FROM (0) TO (10);
+      CREATE TABLE ref.parted_2 PARTITION OF ref.parted FOR VALUES FROM (10) TO (20);
+      INSERT INTO ref.parted VALUES (1, 'a'), (11, 'b');
+      SELECT chronicle.create_table_audit('ref.parted')`);
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await dropDatabase(server, database);
+  });
+
+  it('DDL capture is on', async () => {
+    const { rows } = await client.query('SELECT ddl_capture_enabled, inactive_event_triggers::text[] AS inactive FROM chronicle.ddl_capture_status');
+    expect(rows).toEqual([{ ddl_capture_enabled: true, inactive: [] }]);
+  });
+
+  it('DDL outside audited tables (other schemas, temporary tables, another extension, an unaudited schema dropped) runs and logs nothing', async () => {
+    const before = await logCounts(client);
+    await client.query(`CREATE SCHEMA other;
+      CREATE TABLE other.x (id integer PRIMARY KEY, a text, b integer);
+      ALTER TABLE other.x DROP COLUMN a, ALTER COLUMN b TYPE text, ADD COLUMN c integer DEFAULT 1;
+      ALTER TABLE other.x RENAME TO y;
+      ALTER TABLE other.y RENAME COLUMN c TO d;
+      CREATE TABLE other.t (id integer PRIMARY KEY, v text);
+      ALTER TABLE other.t DROP COLUMN v;
+      DROP TABLE other.t;
+      CREATE TEMPORARY TABLE tmp (id integer PRIMARY KEY, v text);
+      ALTER TABLE tmp DROP COLUMN v;
+      DROP TABLE tmp;
+      CREATE INDEX ON ref.t (v);
+      COMMENT ON TABLE ref.t IS 'audited';
+      CREATE VIEW other.v AS SELECT * FROM ref.t;
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+      DROP EXTENSION pg_trgm;
+      DROP SCHEMA other CASCADE;
+      CREATE TABLE ref.unaudited (id integer);
+      DROP TABLE ref.unaudited`);
+    expect(await logCounts(client)).toEqual(before);
+    expect(await structureDifferences(client)).toEqual([]);
+  });
+
+  const refused: [string, string, RegExp, RegExp][] = [
+    ['DROP TYPE ... CASCADE removing an audited column', 'DROP TYPE ref.mood CASCADE',
+      /cannot drop column ref\.t\.m of an audited table here/, /ALTER TABLE \.\.\. DROP COLUMN naming the table and the column/],
+    ['DROP DOMAIN ... CASCADE removing an audited column', 'DROP DOMAIN ref.positive CASCADE',
+      /cannot drop column ref\.t\.p of an audited table here/, /not through DROP TYPE\/DOMAIN/],
+    ['a column dropped through dynamic SQL', `DO $$ BEGIN EXECUTE format('ALTER TABLE %I.%I DROP COLUMN %I', 'ref', chr(116), chr(118)); END $$`,
+      /cannot drop column ref\.t\.v of an audited table here: its values were not logged/, /naming the table and the column in the statement text/],
+    ['a table dropped through dynamic SQL', `DO $$ BEGIN EXECUTE 'DROP TABLE ref.' || chr(116); END $$`,
+      /cannot drop audited table ref\.t here: its rows were not logged/, /chronicle\.drop_table_audit/],
+    ['a partition dropped through dynamic SQL', `DO $$ BEGIN EXECUTE 'DROP TABLE ref.parted_' || 1; END $$`,
+      /cannot drop ref\.parted_1 of an audited table here/, /DETACH PARTITION/],
+    ['DROP OWNED of the audited tables\' owner', 'DROP OWNED BY CURRENT_USER',
+      /DROP OWNED would drop audited tables/, /REASSIGN OWNED/],
+    ['dropping the row key without another', 'ALTER TABLE ref.t DROP CONSTRAINT t_pkey',
+      /audited table ref\.t would lose its audit: cannot audit ref\.t: it has no primary key/, /add the new key in the same ALTER TABLE statement/],
+    ['a key column retyped so that its logged values change', 'ALTER TABLE ref.t ALTER COLUMN id TYPE text',
+      /cannot alter column type id of audited table ref\.t in this statement: the row keys change/, /integer to bigint/],
+    ['an audited table attached as a partition of another', `CREATE TABLE ref.extra (id integer PRIMARY KEY, v text);
+      SELECT chronicle.create_table_audit('ref.extra');
+      ALTER TABLE ref.parted ATTACH PARTITION ref.extra FOR VALUES FROM (100) TO (200)`,
+      /cannot attach audited table ref\.extra to audited table ref\.parted/, /drop_table_audit/],
+    ['DETACH PARTITION ... CONCURRENTLY', 'ALTER TABLE ref.parted DETACH PARTITION ref.parted_2 CONCURRENTLY',
+      /cannot capture DETACH PARTITION \.\.\. CONCURRENTLY/, /without CONCURRENTLY/],
+    ['ALTER TABLE of a log table', 'ALTER TABLE chronicle.row_log ADD COLUMN x integer',
+      /cannot run ALTER TABLE on table chronicle\.row_log: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
+    ['an index added to a log table', 'CREATE INDEX ON chronicle.table_event_log (operation)',
+      /cannot run CREATE INDEX on index chronicle\..*: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
+    ['an index of a log table dropped', 'DROP INDEX chronicle.row_log_event_idx',
+      /cannot drop index chronicle\.row_log_event_idx: it belongs to chronicle/, /DROP EXTENSION chronicle removes them all/],
+    ['a log table dropped', 'DROP TABLE chronicle.row_log',
+      /cannot drop table chronicle\.row_log because extension chronicle requires it/, /drop extension chronicle instead/],
+    ['an event trigger of chronicle dropped', 'DROP EVENT TRIGGER chronicle_sql_drop',
+      /cannot drop event trigger chronicle_sql_drop because extension chronicle requires it/, /drop extension chronicle instead/],
+  ];
+
+  it.each(refused)('refuses %s, with a HINT, and changes nothing', async (_what, sql, message, hint) => {
+    const fingerprints = async () => Promise.all(['ref.t', 'ref.parted'].map((r) => tableFingerprint(client, r)));
+    const before = { counts: await logCounts(client), tables: await fingerprints() };
+    let error: { message: string; hint?: string } | undefined;
+    try {
+      // several statements in one query run as one transaction, refused as a whole
+      await client.query(sql);
+    } catch (e) {
+      error = e as { message: string; hint?: string };
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.hint).toMatch(hint);
+    expect({ counts: await logCounts(client), tables: await fingerprints() }).toEqual(before);
+    expect(await structureDifferences(client)).toEqual([]);
+  });
+
+  it('partitions: dropped (its rows logged), detached (rows leave) and attached (rows join), each undone by the oracle', async () => {
+    const parted = await trackTable(client, 'ref.parted', 'ref.parted');
+    const steps = [
+      'CREATE TABLE ref.parted_3 PARTITION OF ref.parted FOR VALUES FROM (20) TO (30)',
+      `INSERT INTO ref.parted VALUES (21, 'c'), (22, 'd')`,
+      'DROP TABLE ref.parted_3',
+      'ALTER TABLE ref.parted DETACH PARTITION ref.parted_2',
+      `INSERT INTO ref.parted_2 VALUES (12, 'not audited while detached')`,
+      'ALTER TABLE ref.parted ATTACH PARTITION ref.parted_2 FOR VALUES FROM (10) TO (20)',
+      'ALTER TABLE ref.parted ADD COLUMN n integer DEFAULT 3',
+      `UPDATE ref.parted SET n = 4 WHERE id = 12`,
+      'ALTER TABLE ref.parted DROP COLUMN v',
+    ];
+    for (const [i, sql] of steps.entries()) {
+      await client.query(sql);
+      await snapshot(client, [parted], `step ${i + 1}`);
+    }
+    expect(await structureDifferences(client)).toEqual([]);
+    expect(await verifyDdlLog(client, parted)).toEqual([]);
+    const { rows } = await client.query(`SELECT e.operation, e.ddl, (SELECT count(*)::int FROM chronicle.row_log AS r WHERE r.event_id = e.id) AS rows
+      FROM chronicle.table_event_log AS e WHERE e.table_id = $1 AND e.operation LIKE '% PARTITION' ORDER BY e.id`, [parted.tableId]);
+    expect(rows).toEqual([
+      { operation: 'ATTACH PARTITION', ddl: { partition: 'ref.parted_3' }, rows: 0 },
+      { operation: 'DROP PARTITION', ddl: { partition: 'ref.parted_3' }, rows: 2 },
+      { operation: 'DETACH PARTITION', ddl: { partition: 'ref.parted_2' }, rows: 1 },
+      { operation: 'ATTACH PARTITION', ddl: { partition: 'ref.parted_2' }, rows: 2 },
+    ]);
+  });
+
+  it('auto-audit: tables created later in the schema are audited (CREATE TABLE; CREATE TABLE AS and SELECT INTO once they get a key, with a baseline), except the excluded ones', async () => {
+    await client.query(`CREATE SCHEMA auto; CREATE TABLE auto.skipped (id integer PRIMARY KEY);
+      SELECT chronicle.create_schema_audit('auto', except_tables => '{skipped}', auto_audit_new_tables => true)`);
+    await client.query(`CREATE TABLE auto.created (id integer PRIMARY KEY, v text);
+      CREATE TABLE auto.skipped2 (id integer PRIMARY KEY);
+      CREATE TABLE auto.as_select AS SELECT g AS id, 'v' || g AS v FROM generate_series(1, 3) AS g;
+      ALTER TABLE auto.as_select ADD PRIMARY KEY (id);
+      SELECT g AS id INTO auto.select_into FROM generate_series(1, 2) AS g;
+      CREATE UNIQUE INDEX ON auto.select_into (id);
+      ALTER TABLE auto.select_into ALTER COLUMN id SET NOT NULL;
+      CREATE TABLE auto.keyless (v text);
+      CREATE TEMPORARY TABLE auto_tmp (id integer PRIMARY KEY);
+      INSERT INTO auto.created VALUES (1, 'x')`);
+    await client.query(`SELECT chronicle.drop_table_audit('auto.skipped2')`);
+    await client.query(`ALTER TABLE auto.skipped2 ADD COLUMN v text`);
+    const { rows } = await client.query(`SELECT a.table_name::text AS table, array_agg(e.operation ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS events,
+        sum((SELECT count(*) FROM chronicle.row_log AS r WHERE r.event_id = e.id))::int AS rows
+      FROM chronicle.audited_tables AS a LEFT JOIN chronicle.table_event_log AS e ON e.table_id = a.table_id
+      WHERE a.schema_name = 'auto' GROUP BY a.table_name ORDER BY a.table_name`);
+    expect(rows).toEqual([
+      { table: 'as_select', events: ['BASELINE'], rows: 3 },
+      { table: 'created', events: ['INSERT'], rows: 1 },
+      { table: 'select_into', events: ['BASELINE'], rows: 2 },
+    ]);
+    const { rows: [schema] } = await client.query(`SELECT except_tables::text[] AS except FROM chronicle.auto_audit_schema WHERE schema_name = 'auto'`);
+    expect(schema.except).toEqual(['skipped', 'skipped2']);
+    expect(await structureDifferences(client)).toEqual([]);
+    await client.query(`SELECT chronicle.drop_schema_audit('auto')`);
+    await client.query(`CREATE TABLE auto.after (id integer PRIMARY KEY)`);
+    const { rows: after } = await client.query(`SELECT FROM chronicle.audited_tables WHERE schema_name = 'auto'`);
+    expect(after).toEqual([]);
+  });
+
+  it('DROP EXTENSION chronicle still works, takes the event triggers with it, and DDL is no longer refused', async () => {
+    await client.query('DROP EXTENSION chronicle');
+    const { rows } = await client.query(`SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'chronicle%'`);
+    expect(rows).toEqual([]);
+    await client.query('DROP TYPE ref.mood CASCADE');
+  });
+});
