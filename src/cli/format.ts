@@ -46,6 +46,11 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`audited tables:     ${report.auditedTables.length}`);
     for (const t of report.auditedTables) lines.push(`  ${t.table}`);
   }
+  if (report.ddlCaptureEnabled !== null) {
+    lines.push(report.ddlCaptureEnabled
+      ? 'DDL capture:        on'
+      : `DDL capture:        off (inactive event triggers: ${report.inactiveEventTriggers.join(', ')}; install or update the extension as a superuser)`);
+  }
   if (report.logTables.length === 0) {
     lines.push('log tables:         none in this version');
   } else {

@@ -27,6 +27,13 @@ export interface StatusReport extends ExtensionAvailability {
   database: string;
   /** null when the installed version has no catalog of audited tables yet */
   auditedTables: AuditedTable[] | null;
+  /**
+   * whether schema changes of audited tables are captured (docs/ddl.md); off where the extension
+   * was installed without a superuser; null when the installed version has no DDL capture
+   */
+  ddlCaptureEnabled: boolean | null;
+  /** DDL capture's event triggers that are missing or disabled */
+  inactiveEventTriggers: string[];
   logTables: LogTableSize[];
 }
 
@@ -41,6 +48,8 @@ export async function status(options: { connection: ClientConfig }): Promise<Sta
       serverVersion: server.rows[0].server_version,
       database: server.rows[0].database,
       auditedTables: null,
+      ddlCaptureEnabled: null,
+      inactiveEventTriggers: [],
       logTables: [],
     };
     if (availability.installed === null) return report;
@@ -79,6 +88,16 @@ export async function status(options: { connection: ClientConfig }): Promise<Sta
         excludedColumns: r.excluded_columns,
         auditedSince: r.audited_since === null ? null : r.audited_since.toISOString(),
       }));
+    }
+    const ddl = await client.query<{ present: boolean }>(
+      "SELECT pg_catalog.to_regclass('chronicle.ddl_capture_status') IS NOT NULL AS present",
+    );
+    if (ddl.rows[0].present) {
+      const capture = await client.query<{ enabled: boolean; inactive: string[] }>(
+        'SELECT ddl_capture_enabled AS enabled, inactive_event_triggers::text[] AS inactive FROM chronicle.ddl_capture_status',
+      );
+      report.ddlCaptureEnabled = capture.rows[0].enabled;
+      report.inactiveEventTriggers = capture.rows[0].inactive;
     }
     return report;
   });

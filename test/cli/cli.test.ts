@@ -66,7 +66,8 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({
       installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: [],
-      logTables: ['audit_column_log', 'audit_table_log', 'row_log', 'table_event_log', 'transaction_log']
+      ddlCaptureEnabled: true, inactiveEventTriggers: [],
+      logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'row_log', 'table_event_log', 'transaction_log']
         .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
     });
     const text = await runCli(['status', '--db', url]);
@@ -74,6 +75,7 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     expect(text.stdout).toMatch(/^ {2}chronicle\.transaction_log: ~0 rows, \d+\.\d kB$/m);
     expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
     expect(text.stdout).toMatch(/^audited tables: {5}0$/m);
+    expect(text.stdout).toMatch(/^DDL capture: {8}on$/m);
   });
 
   it('reports the audited tables with their options, schema-qualified, as text and as JSON', async () => {
