@@ -783,9 +783,21 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
+    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies)
     SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
-    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension AND c.object_type <> 'function'
+    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
+      AND EXISTS (
+        SELECT FROM pg_catalog.pg_depend AS d
+        JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e'
+          AND d.objid = CASE c.object_type
+              WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
+              WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
+              WHEN 'trigger' THEN (SELECT t.tgrelid FROM pg_catalog.pg_trigger AS t WHERE t.oid = c.objid)
+              WHEN 'rule' THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite AS r WHERE r.oid = c.objid)
+              WHEN 'policy' THEN (SELECT p.polrelid FROM pg_catalog.pg_policy AS p WHERE p.oid = c.objid)
+              ELSE c.objid END)
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'cannot run % on % %: it belongs to chronicle', v_command.command_tag, v_command.object_type, v_command.object_identity
@@ -807,8 +819,30 @@ BEGIN
         RETURN;
     END IF;
 
+    -- The audited tables this statement may have changed: those its commands name (a table, or one
+    -- of its partitions, indexes or constraints) for the commands that report what they change;
+    -- every audited table for those that may change one through a dependency (DROP TYPE ...
+    -- CASCADE, ALTER TYPE ... RENAME, DROP INDEX, ALTER SCHEMA ... RENAME). A dropped table needs
+    -- nothing here: ddl_sql_drop logged it.
     FOR v_table IN
-        SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+        SELECT r.table_id, r.relation
+        FROM chronicle.ddl_audited_relations() AS r
+        WHERE r.is_table
+          AND (TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
+                          'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA')
+               OR r.relation::oid IN (
+                   -- the relation itself, and its ancestors when it is a partition
+                   SELECT a.relid
+                   FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                   CROSS JOIN LATERAL (SELECT CASE c.object_type
+                           WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
+                           WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
+                           ELSE c.objid END AS relid) AS x
+                   CROSS JOIN LATERAL (SELECT x.relid
+                                       UNION
+                                       SELECT p.relid FROM pg_catalog.pg_partition_ancestors(x.relid) AS p) AS a
+                   WHERE c.object_type IN ('table', 'table column', 'index', 'table constraint')))
+        ORDER BY r.table_id
     LOOP
         PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
     END LOOP;
@@ -1132,9 +1166,14 @@ BEGIN
             WHERE o.object_type = 'extension' AND o.object_name = 'chronicle') THEN
         RETURN;
     END IF;
+    -- Parts of chronicle's tables (the tables themselves belong to the extension, which PostgreSQL
+    -- protects); a table someone else made in the schema may go with its parts.
     SELECT o.object_type, o.object_identity INTO v_dropped
     FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
-    WHERE o.schema_name = 'chronicle' AND o.object_type NOT IN ('function', 'trigger')
+    WHERE o.schema_name = 'chronicle'
+      AND o.object_type IN ('index', 'table constraint', 'table column', 'default value', 'rule', 'policy', 'sequence')
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS t
+                      WHERE t.schema_name = 'chronicle' AND t.object_type = 'table')
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'cannot drop % %: it belongs to chronicle', v_dropped.object_type, v_dropped.object_identity
@@ -1582,12 +1621,14 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- New versions: columns whose catalog entry changed, and the table if its name or key did.
+    -- New versions: columns whose catalog entry changed, and the table if its name or key did. The
+    -- statement's first DDL event divides them: earlier events belong to the old versions, it and
+    -- later ones to the new.
     WITH changes AS (
         SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
     ), closed AS (
         UPDATE chronicle.audit_column_log AS c
-        SET valid_until = v_transaction_id, valid_until_event = v_event
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
         FROM changes AS ch
         WHERE c.id = ch.version_id
     )
@@ -1601,7 +1642,7 @@ BEGIN
     IF (v_schema, v_name, v_key, v_excluded)
        <> (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns) THEN
         UPDATE chronicle.audit_table_log AS t
-        SET valid_until = v_transaction_id, valid_until_event = v_event
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
         WHERE t.id = v_version.id;
         INSERT INTO chronicle.audit_table_log
             (table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns,

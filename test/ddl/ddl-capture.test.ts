@@ -94,6 +94,12 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       /cannot run CREATE INDEX on index chronicle\..*: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
     ['an index of a log table dropped', 'DROP INDEX chronicle.row_log_event_idx',
       /cannot drop index chronicle\.row_log_event_idx: it belongs to chronicle/, /DROP EXTENSION chronicle removes them all/],
+    ['a column of a log table dropped', 'ALTER TABLE chronicle.row_log DROP COLUMN new_data',
+      /cannot drop table column chronicle\.row_log\.new_data: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
+    ['a comment on a log table', `COMMENT ON TABLE chronicle.row_log IS 'mine'`,
+      /cannot run COMMENT on table chronicle\.row_log: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
+    ['a log sequence restarted', 'ALTER SEQUENCE chronicle.transaction_log_id_seq RESTART 1',
+      /cannot run ALTER SEQUENCE on sequence chronicle\.transaction_log_id_seq: it belongs to chronicle/, /ALTER EXTENSION chronicle UPDATE/],
     ['a log table dropped', 'DROP TABLE chronicle.row_log',
       /cannot drop table chronicle\.row_log because extension chronicle requires it/, /drop extension chronicle instead/],
     ['an event trigger of chronicle dropped', 'DROP EVENT TRIGGER chronicle_sql_drop',
@@ -113,6 +119,41 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(error?.message).toMatch(message);
     expect(error?.hint).toMatch(hint);
     expect({ counts: await logCounts(client), tables: await fingerprints() }).toEqual(before);
+    expect(await structureDifferences(client)).toEqual([]);
+  });
+
+  it('a table of its own in schema chronicle can still be made, changed and dropped', async () => {
+    await client.query('CREATE TABLE chronicle.mine (id integer PRIMARY KEY); ALTER TABLE chronicle.mine ADD COLUMN v text; DROP TABLE chronicle.mine');
+  });
+
+  it('places every event of a transaction that writes, alters the table and writes again in the table and column versions of its time', async () => {
+    await client.query(`CREATE TABLE ref.versions (id integer PRIMARY KEY, v text);
+      SELECT chronicle.create_table_audit('ref.versions')`);
+    await client.query(`BEGIN;
+      INSERT INTO ref.versions VALUES (1, 'a');
+      ALTER TABLE ref.versions RENAME COLUMN v TO w;
+      UPDATE ref.versions SET w = 'b';
+      ALTER SCHEMA ref RENAME TO ref2;
+      DELETE FROM ref2.versions;
+      ALTER SCHEMA ref2 RENAME TO ref;
+      COMMIT`);
+    // for each event: the table version and the name its second column had, found by event id alone
+    const { rows } = await client.query(`SELECT e.operation, t.schema_name::text AS schema, c.column_name::text AS second
+      FROM chronicle.table_event_log AS e
+      JOIN chronicle.audit_table_log AS t ON t.table_id = e.table_id
+       AND (t.valid_from_event IS NULL OR t.valid_from_event <= e.id) AND (t.valid_until_event IS NULL OR e.id < t.valid_until_event)
+      JOIN chronicle.audit_column_log AS c ON c.table_id = e.table_id AND c.ordinal_position = 2
+       AND (c.valid_from_event IS NULL OR c.valid_from_event <= e.id) AND (c.valid_until_event IS NULL OR e.id < c.valid_until_event)
+      WHERE e.table_id = (SELECT table_id FROM chronicle.audited_tables WHERE audited_table = 'ref.versions'::regclass)
+      ORDER BY e.id`);
+    expect(rows).toEqual([
+      { operation: 'INSERT', schema: 'ref', second: 'v' },
+      { operation: 'RENAME COLUMN', schema: 'ref', second: 'w' },
+      { operation: 'UPDATE', schema: 'ref', second: 'w' },
+      { operation: 'SET SCHEMA', schema: 'ref2', second: 'w' },
+      { operation: 'DELETE', schema: 'ref2', second: 'w' },
+      { operation: 'SET SCHEMA', schema: 'ref', second: 'w' },
+    ]);
     expect(await structureDifferences(client)).toEqual([]);
   });
 

@@ -14,9 +14,21 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
+    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies)
     SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
-    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension AND c.object_type <> 'function'
+    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
+      AND EXISTS (
+        SELECT FROM pg_catalog.pg_depend AS d
+        JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e'
+          AND d.objid = CASE c.object_type
+              WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
+              WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
+              WHEN 'trigger' THEN (SELECT t.tgrelid FROM pg_catalog.pg_trigger AS t WHERE t.oid = c.objid)
+              WHEN 'rule' THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite AS r WHERE r.oid = c.objid)
+              WHEN 'policy' THEN (SELECT p.polrelid FROM pg_catalog.pg_policy AS p WHERE p.oid = c.objid)
+              ELSE c.objid END)
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'cannot run % on % %: it belongs to chronicle', v_command.command_tag, v_command.object_type, v_command.object_identity
@@ -38,8 +50,30 @@ BEGIN
         RETURN;
     END IF;
 
+    -- The audited tables this statement may have changed: those its commands name (a table, or one
+    -- of its partitions, indexes or constraints) for the commands that report what they change;
+    -- every audited table for those that may change one through a dependency (DROP TYPE ...
+    -- CASCADE, ALTER TYPE ... RENAME, DROP INDEX, ALTER SCHEMA ... RENAME). A dropped table needs
+    -- nothing here: ddl_sql_drop logged it.
     FOR v_table IN
-        SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+        SELECT r.table_id, r.relation
+        FROM chronicle.ddl_audited_relations() AS r
+        WHERE r.is_table
+          AND (TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
+                          'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA')
+               OR r.relation::oid IN (
+                   -- the relation itself, and its ancestors when it is a partition
+                   SELECT a.relid
+                   FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                   CROSS JOIN LATERAL (SELECT CASE c.object_type
+                           WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
+                           WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
+                           ELSE c.objid END AS relid) AS x
+                   CROSS JOIN LATERAL (SELECT x.relid
+                                       UNION
+                                       SELECT p.relid FROM pg_catalog.pg_partition_ancestors(x.relid) AS p) AS a
+                   WHERE c.object_type IN ('table', 'table column', 'index', 'table constraint')))
+        ORDER BY r.table_id
     LOOP
         PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
     END LOOP;

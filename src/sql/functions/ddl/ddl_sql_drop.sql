@@ -20,9 +20,14 @@ BEGIN
             WHERE o.object_type = 'extension' AND o.object_name = 'chronicle') THEN
         RETURN;
     END IF;
+    -- Parts of chronicle's tables (the tables themselves belong to the extension, which PostgreSQL
+    -- protects); a table someone else made in the schema may go with its parts.
     SELECT o.object_type, o.object_identity INTO v_dropped
     FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
-    WHERE o.schema_name = 'chronicle' AND o.object_type NOT IN ('function', 'trigger')
+    WHERE o.schema_name = 'chronicle'
+      AND o.object_type IN ('index', 'table constraint', 'table column', 'default value', 'rule', 'policy', 'sequence')
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS t
+                      WHERE t.schema_name = 'chronicle' AND t.object_type = 'table')
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'cannot drop % %: it belongs to chronicle', v_dropped.object_type, v_dropped.object_identity

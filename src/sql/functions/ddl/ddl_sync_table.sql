@@ -340,12 +340,14 @@ BEGIN
         END LOOP;
     END LOOP;
 
-    -- New versions: columns whose catalog entry changed, and the table if its name or key did.
+    -- New versions: columns whose catalog entry changed, and the table if its name or key did. The
+    -- statement's first DDL event divides them: earlier events belong to the old versions, it and
+    -- later ones to the new.
     WITH changes AS (
         SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
     ), closed AS (
         UPDATE chronicle.audit_column_log AS c
-        SET valid_until = v_transaction_id, valid_until_event = v_event
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
         FROM changes AS ch
         WHERE c.id = ch.version_id
     )
@@ -359,7 +361,7 @@ BEGIN
     IF (v_schema, v_name, v_key, v_excluded)
        <> (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns) THEN
         UPDATE chronicle.audit_table_log AS t
-        SET valid_until = v_transaction_id, valid_until_event = v_event
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
         WHERE t.id = v_version.id;
         INSERT INTO chronicle.audit_table_log
             (table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns,
