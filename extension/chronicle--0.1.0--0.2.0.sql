@@ -1363,8 +1363,12 @@ BEGIN
     CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(e.ddl->'columns') AS c(name)
     WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp()
       AND e.table_id = ddl_sync_table.table_id AND e.operation = 'DDL PRE-IMAGE'
+      -- (columns dropped, retyped or given a new stored expression are logged as such below)
       AND c.name NOT IN (SELECT ch.old_name FROM chronicle.ddl_column_changes(table_id, relation) AS ch
-                         WHERE ch.version_id IS NOT NULL AND (ch.new_name IS NULL OR ch.old_type <> ch.new_type))
+                         WHERE ch.version_id IS NOT NULL
+                           AND (ch.new_name IS NULL OR ch.old_type <> ch.new_type
+                                OR (ch.old_generated = 'STORED' AND ch.new_generated = 'STORED'
+                                    AND ch.old_default IS DISTINCT FROM ch.new_default)))
       AND EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
                   WHERE a.attrelid = relation AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped);
 
