@@ -783,10 +783,14 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
-    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies)
+    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies).
+    -- Allowed: an ALTER TABLE that leaves their structure as it was (storage parameters such as
+    -- autovacuum settings, statistics targets, CLUSTER ON).
     SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
     WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
+      AND NOT (c.command_tag = 'ALTER TABLE'
+               AND pg_catalog.current_setting('chronicle.protected_structure', true) = chronicle.ddl_protected_structure())
       AND EXISTS (
         SELECT FROM pg_catalog.pg_depend AS d
         JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
@@ -920,10 +924,17 @@ DECLARE
     v_words text[];
     v_target record;
 BEGIN
+    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+    -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
+    -- ddl_command_end to compare (a fixed setting name, local to the transaction).
+    IF TG_TAG = 'ALTER TABLE'
+       AND v_words && ARRAY['chronicle', 'transaction_log', 'table_event_log', 'row_log', 'audit_table_log',
+                            'audit_column_log', 'auto_audit_schema'] THEN
+        PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);
+    END IF;
     IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
         RETURN;
     END IF;
-    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
@@ -1021,6 +1032,49 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_command_start() IS
     'Internal, event trigger: logs the values a DDL statement may destroy on audited tables before it runs.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_protected_structure.sql)
+-- A fingerprint of the structure of chronicle's own tables: columns, constraints, triggers, rules,
+-- policies and row security, not storage parameters, tablespace or statistics targets. An ALTER
+-- TABLE of a log table is allowed when it leaves the fingerprint as it was (e.g. a DBA tuning
+-- autovacuum), refused otherwise (ddl_command_start and ddl_command_end compare it).
+CREATE FUNCTION chronicle.ddl_protected_structure()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.md5(pg_catalog.string_agg(s.part, E'\n' ORDER BY s.part))
+    FROM (
+        SELECT pg_catalog.format('%s rls=%s,%s', c.oid::pg_catalog.regclass, c.relrowsecurity, c.relforcerowsecurity) AS part, c.oid
+        FROM pg_catalog.pg_class AS c
+        UNION ALL
+        SELECT pg_catalog.format('%s.%s %s %s %s %s', a.attrelid::pg_catalog.regclass, a.attnum, a.attname, a.attisdropped,
+                                 pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull)
+               || coalesce(' default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''), a.attrelid
+        FROM pg_catalog.pg_attribute AS a
+        LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attnum > 0
+        UNION ALL
+        SELECT pg_catalog.format('%s constraint %s %s', k.conrelid::pg_catalog.regclass, k.conname, pg_catalog.pg_get_constraintdef(k.oid)), k.conrelid
+        FROM pg_catalog.pg_constraint AS k
+        UNION ALL
+        SELECT pg_catalog.format('%s trigger %s %s', t.tgrelid::pg_catalog.regclass, t.tgname, t.tgenabled), t.tgrelid
+        FROM pg_catalog.pg_trigger AS t
+        UNION ALL
+        SELECT pg_catalog.format('%s rule %s', r.ev_class::pg_catalog.regclass, r.rulename), r.ev_class
+        FROM pg_catalog.pg_rewrite AS r
+        UNION ALL
+        SELECT pg_catalog.format('%s policy %s', p.polrelid::pg_catalog.regclass, p.polname), p.polrelid
+        FROM pg_catalog.pg_policy AS p
+    ) AS s
+    WHERE s.oid IN (SELECT d.objid FROM pg_catalog.pg_depend AS d
+                    JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e')
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_protected_structure() IS
+    'Internal, for DDL capture: a fingerprint of the structure of chronicle''s own tables (not their storage parameters).';
 
 -- ==== functions (src/sql/functions/ddl/ddl_relations.sql)
 -- The identifiers of a query text, as candidates for the tables and columns a DDL statement may
@@ -2309,6 +2363,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),
     chronicle.ddl_sync_table(integer, regclass, text),
+    chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),
     chronicle.ddl_command_end(),
     chronicle.ddl_sql_drop()

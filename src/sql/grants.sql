@@ -39,6 +39,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),
     chronicle.ddl_sync_table(integer, regclass, text),
+    chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),
     chronicle.ddl_command_end(),
     chronicle.ddl_sql_drop()

@@ -14,10 +14,14 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
-    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies)
+    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies).
+    -- Allowed: an ALTER TABLE that leaves their structure as it was (storage parameters such as
+    -- autovacuum settings, statistics targets, CLUSTER ON).
     SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
     WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
+      AND NOT (c.command_tag = 'ALTER TABLE'
+               AND pg_catalog.current_setting('chronicle.protected_structure', true) = chronicle.ddl_protected_structure())
       AND EXISTS (
         SELECT FROM pg_catalog.pg_depend AS d
         JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'

@@ -17,10 +17,17 @@ DECLARE
     v_words text[];
     v_target record;
 BEGIN
+    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+    -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
+    -- ddl_command_end to compare (a fixed setting name, local to the transaction).
+    IF TG_TAG = 'ALTER TABLE'
+       AND v_words && ARRAY['chronicle', 'transaction_log', 'table_event_log', 'row_log', 'audit_table_log',
+                            'audit_column_log', 'auto_audit_schema'] THEN
+        PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);
+    END IF;
     IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
         RETURN;
     END IF;
-    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
