@@ -214,6 +214,35 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     ]);
   });
 
+  it('a DROP COLUMN that waits for a concurrent writer logs the values that writer committed, after its change', async () => {
+    await client.query(`CREATE TABLE ref.conc (id integer PRIMARY KEY, v text);
+      INSERT INTO ref.conc VALUES (1, 'a'), (2, 'b');
+      SELECT chronicle.create_table_audit('ref.conc')`);
+    const table = await trackTable(client, 'ref.conc', 'ref.conc');
+    const other = await connectTo(server, database);
+    try {
+      await other.query(`BEGIN; UPDATE ref.conc SET v = 'by the other session' WHERE id = 1`);
+      const dropping = client.query('ALTER TABLE ref.conc DROP COLUMN v');
+      for (let waiting = false; !waiting;) {
+        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        waiting = rows[0].n > 0;
+      }
+      await other.query('COMMIT');
+      await dropping;
+    } finally {
+      await other.end();
+    }
+    await snapshot(client, [table], 'after the drop');
+    expect(await verifyDdlLog(client, table)).toEqual([]);
+    const { rows } = await client.query(`SELECT e.operation, r.row_key, r.old_data FROM chronicle.table_event_log AS e
+      JOIN chronicle.row_log AS r ON r.event_id = e.id WHERE e.table_id = $1 ORDER BY e.id, r.row_key`, [table.tableId]);
+    expect(rows).toEqual([
+      { operation: 'UPDATE', row_key: { id: 1 }, old_data: { v: 'a' } },
+      { operation: 'DROP COLUMN', row_key: { id: 1 }, old_data: { v: 'by the other session' } },
+      { operation: 'DROP COLUMN', row_key: { id: 2 }, old_data: { v: 'b' } },
+    ]);
+  });
+
   it('partitions: dropped (its rows logged), detached (rows leave) and attached (rows join), each undone by the oracle', async () => {
     const parted = await trackTable(client, 'ref.parted', 'ref.parted');
     const steps = [
