@@ -828,28 +828,38 @@ BEGIN
     -- every audited table for those that may change one through a dependency (DROP TYPE ...
     -- CASCADE, ALTER TYPE ... RENAME, DROP INDEX, ALTER SCHEMA ... RENAME). A dropped table needs
     -- nothing here: ddl_sql_drop logged it.
-    FOR v_table IN
-        SELECT r.table_id, r.relation
-        FROM chronicle.ddl_audited_relations() AS r
-        WHERE r.is_table
-          AND (TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
-                          'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA')
-               OR r.relation::oid IN (
-                   -- the relation itself, and its ancestors when it is a partition
-                   SELECT a.relid
-                   FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
-                   CROSS JOIN LATERAL (SELECT CASE c.object_type
-                           WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
-                           WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
-                           ELSE c.objid END AS relid) AS x
-                   CROSS JOIN LATERAL (SELECT x.relid
-                                       UNION
-                                       SELECT p.relid FROM pg_catalog.pg_partition_ancestors(x.relid) AS p) AS a
-                   WHERE c.object_type IN ('table', 'table column', 'index', 'table constraint')))
-        ORDER BY r.table_id
-    LOOP
-        PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
-    END LOOP;
+    IF TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
+                  'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA') THEN
+        FOR v_table IN
+            SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    ELSE
+        FOR v_table IN
+            -- the relation itself, and its ancestors when it is a partition; audited when it carries
+            -- the capture triggers and is no partition
+            SELECT DISTINCT v.table_id, c.oid::pg_catalog.regclass AS relation
+            FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+            CROSS JOIN LATERAL (SELECT CASE x.object_type
+                    WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                    WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = x.objid)
+                    ELSE x.objid END AS relid) AS o
+            CROSS JOIN LATERAL (SELECT o.relid
+                                UNION
+                                SELECT a.relid FROM pg_catalog.pg_partition_ancestors(o.relid) AS a) AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relid AND NOT c.relispartition
+            JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+            JOIN pg_catalog.pg_proc AS p
+              ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+            JOIN chronicle.audit_table_log AS v
+              ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+            WHERE x.object_type IN ('table', 'table column', 'index', 'table constraint')
+            ORDER BY v.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    END IF;
 
     -- Auto-audit: tables created in (or given a key in) a schema whose new tables are audited.
     FOR v_table IN
@@ -938,9 +948,7 @@ BEGIN
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
-            IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
-                       JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
-                       WHERE r.is_table AND c.relname = ANY (v_words)) THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
                 RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
                     USING ERRCODE = '0A000',
                           HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
@@ -953,13 +961,12 @@ BEGIN
         FOR v_target IN
             SELECT r.table_id, r.relation, n.nspname, c.relname,
                    pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
-            FROM chronicle.ddl_audited_relations() AS r
+            FROM chronicle.ddl_named_relations(v_words, false) AS r
             JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE r.is_table AND v.log_old_data
-              AND c.relname = ANY (v_words) AND a.attname = ANY (v_words)
+            WHERE r.is_table AND v.log_old_data AND a.attname = ANY (v_words)
               AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
             GROUP BY r.table_id, r.relation, n.nspname, c.relname
             ORDER BY r.relation::oid
@@ -988,36 +995,30 @@ BEGIN
     END IF;
 
     -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
-    -- its schema's), and of each partition of an audited table named so, when its table is not.
+    -- its schema's), and of each leaf partition of an audited table reached through a named
+    -- partition (or partitioned partition), when its table is not named itself.
     FOR v_target IN
-        WITH tables AS (
-            SELECT r.table_id, r.relation, n.nspname, c.relname,
-                   CASE TG_TAG WHEN 'DROP TABLE' THEN c.relname ELSE n.nspname END = ANY (v_words) AS named
-            FROM chronicle.ddl_audited_relations() AS r
-            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
-            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-            WHERE r.is_table
+        WITH named AS (
+            SELECT * FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA')
+        ), targets AS (
+            SELECT r.table_id, r.relation, false AS partition FROM named AS r WHERE r.is_table
+            UNION
+            SELECT r.table_id, p.relid::pg_catalog.regclass, true
+            FROM named AS r
+            CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS p
+            WHERE NOT r.is_table AND p.isleaf
+              AND r.table_id NOT IN (SELECT t.table_id FROM named AS t WHERE t.is_table)
         )
-        SELECT t.table_id, t.relation, t.nspname, t.relname, false AS partition,
+        SELECT t.table_id, t.relation, n.nspname, c.relname, t.partition,
                ARRAY(SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)
                      FROM pg_catalog.pg_partition_tree(t.relation) AS p
                      JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
                      JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
-                     WHERE p.relid <> t.relation::oid) AS partitions
-        FROM tables AS t WHERE t.named
-        UNION ALL
-        SELECT t.table_id, p.relid, pn.nspname, pc.relname, true, NULL
-        FROM tables AS t
-        CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relation) AS p
-        JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
-        JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
-        WHERE NOT t.named AND p.isleaf AND p.relid <> t.relation::oid
-          AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(p.relid) AS an
-                      JOIN pg_catalog.pg_class AS ac ON ac.oid = an.relid
-                      JOIN pg_catalog.pg_namespace AS ano ON ano.oid = ac.relnamespace
-                      WHERE an.relid <> t.relation::oid
-                        AND CASE TG_TAG WHEN 'DROP TABLE' THEN ac.relname ELSE ano.nspname END = ANY (v_words))
-        ORDER BY 2
+                     WHERE NOT t.partition AND p.relid <> t.relation::oid) AS partitions
+        FROM targets AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.relation
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        ORDER BY t.relation::oid
     LOOP
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
         PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, v_target.partition, 'DDL PRE-IMAGE',
@@ -1103,30 +1104,66 @@ COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
 -- statement being captured is still found.
 CREATE FUNCTION chronicle.ddl_audited_relations()
 RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session: it runs at every DDL statement that may
+    -- touch an audited table, and planning it costs more than running it.
+    RETURN QUERY
     WITH carriers AS (
         SELECT v.table_id, c.oid::pg_catalog.regclass AS relation, c.relispartition,
                (n.nspname = v.schema_name AND c.relname = v.table_name) AS same_name,
                pg_catalog.count(*) FILTER (WHERE NOT c.relispartition) OVER (PARTITION BY v.table_id) AS roots
-        FROM chronicle.audit_table_log AS v
-        JOIN pg_catalog.pg_proc AS p
-          ON p.proname = ('capture_' || v.table_id)::name AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
-        JOIN pg_catalog.pg_trigger AS t ON t.tgfoid = p.oid AND t.tgname = 'chronicle_capture_insert'
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_proc AS p ON p.oid = t.tgfoid
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
         JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE v.valid_until IS NULL
+        WHERE t.tgname = 'chronicle_capture_insert' AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
+          AND p.proname ~ '^capture_[0-9]+$'
     )
     -- A rename and a detach cannot happen in one statement: when several relations that are no
     -- partition carry the triggers, the table is the one that still has its logged name.
     SELECT c.table_id, c.relation, NOT c.relispartition AND (c.roots = 1 OR c.same_name)
-    FROM carriers AS c
+    FROM carriers AS c;
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
     'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
+
+-- The relations carrying the capture triggers of a currently audited table whose name (or, with
+-- by_schema, whose schema's name) is one of names: found through the catalog indexes, so a DDL
+-- statement that names no audited table costs next to nothing however many tables are audited.
+CREATE FUNCTION chronicle.ddl_named_relations(names text[], by_schema boolean)
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT v.table_id, c.oid::pg_catalog.regclass, NOT c.relispartition
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+    JOIN pg_catalog.pg_proc AS p
+      ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+    JOIN chronicle.audit_table_log AS v
+      ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+    WHERE c.oid IN (SELECT x.oid FROM pg_catalog.pg_class AS x
+                    WHERE NOT by_schema AND x.relname = ANY (names::name[])
+                    UNION ALL
+                    SELECT x.oid FROM pg_catalog.pg_class AS x
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
+                    WHERE by_schema AND n.nspname = ANY (names::name[]));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_named_relations(text[], boolean) IS
+    'Internal, for DDL capture: the audited tables and partitions with one of the given names (or in one of the given schemas).';
 
 -- One DDL event of a table in this transaction; returns its id.
 CREATE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)
@@ -1340,10 +1377,15 @@ CREATE FUNCTION chronicle.ddl_column_changes(table_id integer, relation regclass
 RETURNS TABLE (version_id bigint, attnum smallint, old_name name, new_name name, old_type text, new_type text,
                old_default text, new_default text, old_not_null boolean, new_not_null boolean,
                old_generated text, new_generated text, old_identity text, new_identity text)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session (a DDL statement runs it several times)
+    RETURN QUERY
     SELECT l.id, coalesce(l.ordinal_position, a.attnum), l.column_name, a.attname, l.data_type, a.data_type,
            l.column_default, a.column_default, l.not_null, a.attnotnull, l.generated, a.generated, l.identity, a.identity
     FROM (SELECT c.* FROM chronicle.audit_column_log AS c
@@ -1358,7 +1400,8 @@ AS $function$
       ON a.attnum = l.ordinal_position
     WHERE l.id IS NULL OR a.attnum IS NULL
        OR (l.column_name, l.data_type, l.column_default, l.not_null, l.generated, l.identity)
-          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity)
+          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity);
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_column_changes(integer, regclass) IS
@@ -1451,9 +1494,9 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(relation) AS p
                        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
                                          WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function))
-       AND NOT EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
-                       WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
-                         AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+                         AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
         RETURN;
     END IF;
 
@@ -1658,13 +1701,14 @@ BEGIN
         END IF;
     END LOOP;
     FOR v_part IN
-        SELECT r.relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
-        FROM chronicle.ddl_audited_relations() AS r
-        JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+        -- detached: relations that still carry this table's triggers but are no longer in its tree
+        SELECT c.oid::pg_catalog.regclass AS relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
-          AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
-        ORDER BY r.relation::oid
+        WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
+        ORDER BY c.oid
     LOOP
         IF v_part.relkind = 'r' THEN
             v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'DETACH PARTITION',
@@ -2359,6 +2403,7 @@ REVOKE ALL ON FUNCTION
     chronicle.drop_schema_audit(name, boolean),
     chronicle.ddl_query_identifiers(text),
     chronicle.ddl_audited_relations(),
+    chronicle.ddl_named_relations(text[], boolean),
     chronicle.ddl_log_event(integer, text, jsonb),
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),

@@ -59,28 +59,38 @@ BEGIN
     -- every audited table for those that may change one through a dependency (DROP TYPE ...
     -- CASCADE, ALTER TYPE ... RENAME, DROP INDEX, ALTER SCHEMA ... RENAME). A dropped table needs
     -- nothing here: ddl_sql_drop logged it.
-    FOR v_table IN
-        SELECT r.table_id, r.relation
-        FROM chronicle.ddl_audited_relations() AS r
-        WHERE r.is_table
-          AND (TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
-                          'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA')
-               OR r.relation::oid IN (
-                   -- the relation itself, and its ancestors when it is a partition
-                   SELECT a.relid
-                   FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
-                   CROSS JOIN LATERAL (SELECT CASE c.object_type
-                           WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
-                           WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
-                           ELSE c.objid END AS relid) AS x
-                   CROSS JOIN LATERAL (SELECT x.relid
-                                       UNION
-                                       SELECT p.relid FROM pg_catalog.pg_partition_ancestors(x.relid) AS p) AS a
-                   WHERE c.object_type IN ('table', 'table column', 'index', 'table constraint')))
-        ORDER BY r.table_id
-    LOOP
-        PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
-    END LOOP;
+    IF TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
+                  'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA') THEN
+        FOR v_table IN
+            SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    ELSE
+        FOR v_table IN
+            -- the relation itself, and its ancestors when it is a partition; audited when it carries
+            -- the capture triggers and is no partition
+            SELECT DISTINCT v.table_id, c.oid::pg_catalog.regclass AS relation
+            FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+            CROSS JOIN LATERAL (SELECT CASE x.object_type
+                    WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                    WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = x.objid)
+                    ELSE x.objid END AS relid) AS o
+            CROSS JOIN LATERAL (SELECT o.relid
+                                UNION
+                                SELECT a.relid FROM pg_catalog.pg_partition_ancestors(o.relid) AS a) AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relid AND NOT c.relispartition
+            JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+            JOIN pg_catalog.pg_proc AS p
+              ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+            JOIN chronicle.audit_table_log AS v
+              ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+            WHERE x.object_type IN ('table', 'table column', 'index', 'table constraint')
+            ORDER BY v.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    END IF;
 
     -- Auto-audit: tables created in (or given a key in) a schema whose new tables are audited.
     FOR v_table IN

@@ -31,9 +31,7 @@ BEGIN
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
-            IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
-                       JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
-                       WHERE r.is_table AND c.relname = ANY (v_words)) THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
                 RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
                     USING ERRCODE = '0A000',
                           HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
@@ -46,13 +44,12 @@ BEGIN
         FOR v_target IN
             SELECT r.table_id, r.relation, n.nspname, c.relname,
                    pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
-            FROM chronicle.ddl_audited_relations() AS r
+            FROM chronicle.ddl_named_relations(v_words, false) AS r
             JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE r.is_table AND v.log_old_data
-              AND c.relname = ANY (v_words) AND a.attname = ANY (v_words)
+            WHERE r.is_table AND v.log_old_data AND a.attname = ANY (v_words)
               AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
             GROUP BY r.table_id, r.relation, n.nspname, c.relname
             ORDER BY r.relation::oid
@@ -81,36 +78,30 @@ BEGIN
     END IF;
 
     -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
-    -- its schema's), and of each partition of an audited table named so, when its table is not.
+    -- its schema's), and of each leaf partition of an audited table reached through a named
+    -- partition (or partitioned partition), when its table is not named itself.
     FOR v_target IN
-        WITH tables AS (
-            SELECT r.table_id, r.relation, n.nspname, c.relname,
-                   CASE TG_TAG WHEN 'DROP TABLE' THEN c.relname ELSE n.nspname END = ANY (v_words) AS named
-            FROM chronicle.ddl_audited_relations() AS r
-            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
-            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-            WHERE r.is_table
+        WITH named AS (
+            SELECT * FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA')
+        ), targets AS (
+            SELECT r.table_id, r.relation, false AS partition FROM named AS r WHERE r.is_table
+            UNION
+            SELECT r.table_id, p.relid::pg_catalog.regclass, true
+            FROM named AS r
+            CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS p
+            WHERE NOT r.is_table AND p.isleaf
+              AND r.table_id NOT IN (SELECT t.table_id FROM named AS t WHERE t.is_table)
         )
-        SELECT t.table_id, t.relation, t.nspname, t.relname, false AS partition,
+        SELECT t.table_id, t.relation, n.nspname, c.relname, t.partition,
                ARRAY(SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)
                      FROM pg_catalog.pg_partition_tree(t.relation) AS p
                      JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
                      JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
-                     WHERE p.relid <> t.relation::oid) AS partitions
-        FROM tables AS t WHERE t.named
-        UNION ALL
-        SELECT t.table_id, p.relid, pn.nspname, pc.relname, true, NULL
-        FROM tables AS t
-        CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relation) AS p
-        JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
-        JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
-        WHERE NOT t.named AND p.isleaf AND p.relid <> t.relation::oid
-          AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(p.relid) AS an
-                      JOIN pg_catalog.pg_class AS ac ON ac.oid = an.relid
-                      JOIN pg_catalog.pg_namespace AS ano ON ano.oid = ac.relnamespace
-                      WHERE an.relid <> t.relation::oid
-                        AND CASE TG_TAG WHEN 'DROP TABLE' THEN ac.relname ELSE ano.nspname END = ANY (v_words))
-        ORDER BY 2
+                     WHERE NOT t.partition AND p.relid <> t.relation::oid) AS partitions
+        FROM targets AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.relation
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        ORDER BY t.relation::oid
     LOOP
         EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
         PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, v_target.partition, 'DDL PRE-IMAGE',

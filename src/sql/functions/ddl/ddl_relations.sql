@@ -24,30 +24,66 @@ COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
 -- statement being captured is still found.
 CREATE OR REPLACE FUNCTION chronicle.ddl_audited_relations()
 RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session: it runs at every DDL statement that may
+    -- touch an audited table, and planning it costs more than running it.
+    RETURN QUERY
     WITH carriers AS (
         SELECT v.table_id, c.oid::pg_catalog.regclass AS relation, c.relispartition,
                (n.nspname = v.schema_name AND c.relname = v.table_name) AS same_name,
                pg_catalog.count(*) FILTER (WHERE NOT c.relispartition) OVER (PARTITION BY v.table_id) AS roots
-        FROM chronicle.audit_table_log AS v
-        JOIN pg_catalog.pg_proc AS p
-          ON p.proname = ('capture_' || v.table_id)::name AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
-        JOIN pg_catalog.pg_trigger AS t ON t.tgfoid = p.oid AND t.tgname = 'chronicle_capture_insert'
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_proc AS p ON p.oid = t.tgfoid
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
         JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE v.valid_until IS NULL
+        WHERE t.tgname = 'chronicle_capture_insert' AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
+          AND p.proname ~ '^capture_[0-9]+$'
     )
     -- A rename and a detach cannot happen in one statement: when several relations that are no
     -- partition carry the triggers, the table is the one that still has its logged name.
     SELECT c.table_id, c.relation, NOT c.relispartition AND (c.roots = 1 OR c.same_name)
-    FROM carriers AS c
+    FROM carriers AS c;
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
     'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
+
+-- The relations carrying the capture triggers of a currently audited table whose name (or, with
+-- by_schema, whose schema's name) is one of names: found through the catalog indexes, so a DDL
+-- statement that names no audited table costs next to nothing however many tables are audited.
+CREATE OR REPLACE FUNCTION chronicle.ddl_named_relations(names text[], by_schema boolean)
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT v.table_id, c.oid::pg_catalog.regclass, NOT c.relispartition
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+    JOIN pg_catalog.pg_proc AS p
+      ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+    JOIN chronicle.audit_table_log AS v
+      ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+    WHERE c.oid IN (SELECT x.oid FROM pg_catalog.pg_class AS x
+                    WHERE NOT by_schema AND x.relname = ANY (names::name[])
+                    UNION ALL
+                    SELECT x.oid FROM pg_catalog.pg_class AS x
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
+                    WHERE by_schema AND n.nspname = ANY (names::name[]));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_named_relations(text[], boolean) IS
+    'Internal, for DDL capture: the audited tables and partitions with one of the given names (or in one of the given schemas).';
 
 -- One DDL event of a table in this transaction; returns its id.
 CREATE OR REPLACE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)

@@ -5,10 +5,15 @@ CREATE OR REPLACE FUNCTION chronicle.ddl_column_changes(table_id integer, relati
 RETURNS TABLE (version_id bigint, attnum smallint, old_name name, new_name name, old_type text, new_type text,
                old_default text, new_default text, old_not_null boolean, new_not_null boolean,
                old_generated text, new_generated text, old_identity text, new_identity text)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session (a DDL statement runs it several times)
+    RETURN QUERY
     SELECT l.id, coalesce(l.ordinal_position, a.attnum), l.column_name, a.attname, l.data_type, a.data_type,
            l.column_default, a.column_default, l.not_null, a.attnotnull, l.generated, a.generated, l.identity, a.identity
     FROM (SELECT c.* FROM chronicle.audit_column_log AS c
@@ -23,7 +28,8 @@ AS $function$
       ON a.attnum = l.ordinal_position
     WHERE l.id IS NULL OR a.attnum IS NULL
        OR (l.column_name, l.data_type, l.column_default, l.not_null, l.generated, l.identity)
-          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity)
+          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity);
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_column_changes(integer, regclass) IS
@@ -116,9 +122,9 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(relation) AS p
                        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
                                          WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function))
-       AND NOT EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
-                       WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
-                         AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+                         AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
         RETURN;
     END IF;
 
@@ -323,13 +329,14 @@ BEGIN
         END IF;
     END LOOP;
     FOR v_part IN
-        SELECT r.relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
-        FROM chronicle.ddl_audited_relations() AS r
-        JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+        -- detached: relations that still carry this table's triggers but are no longer in its tree
+        SELECT c.oid::pg_catalog.regclass AS relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
         JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-        WHERE r.table_id = ddl_sync_table.table_id AND NOT r.is_table
-          AND r.relation::oid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
-        ORDER BY r.relation::oid
+        WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
+        ORDER BY c.oid
     LOOP
         IF v_part.relkind = 'r' THEN
             v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'DETACH PARTITION',
