@@ -813,7 +813,7 @@ BEGIN
     IF TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
                   'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA') THEN
         FOR v_table IN
-            SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+            SELECT r.table_id, r.relation FROM chronicle.ddl_changed_tables() AS r ORDER BY r.table_id
         LOOP
             PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
         END LOOP;
@@ -1146,6 +1146,50 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_named_relations(text[], boolean) IS
     'Internal, for DDL capture: the audited tables and partitions with one of the given names (or in one of the given schemas).';
+
+-- The audited tables whose catalog no longer matches their logged current version: another name
+-- or schema, other columns (name, type, default, NOT NULL, generated, identity), or a logged key
+-- that no longer has its unique index. One set-based pass over every audited table, for the DDL
+-- that can change a table only through a dependency (DROP TYPE ... CASCADE, DROP INDEX, ALTER
+-- SCHEMA ... RENAME, ...): only the tables found are then synced one by one.
+CREATE OR REPLACE FUNCTION chronicle.ddl_changed_tables()
+RETURNS TABLE (table_id integer, relation regclass)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT r.table_id, r.relation
+    FROM chronicle.ddl_audited_relations() AS r
+    JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
+    JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE r.is_table
+      AND (n.nspname <> v.schema_name OR c.relname <> v.table_name
+           OR (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s %s %s %s %s %s', l.ordinal_position, l.column_name, l.data_type,
+                                                              l.column_default, l.not_null, l.generated, l.identity), ',' ORDER BY l.ordinal_position)
+               FROM chronicle.audit_column_log AS l WHERE l.table_id = r.table_id AND l.valid_until IS NULL)
+              IS DISTINCT FROM
+              (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s %s %s %s %s %s', a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                                                              pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull,
+                                                              CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END,
+                                                              CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END), ',' ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute AS a
+               LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               WHERE a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped)
+           OR NOT EXISTS (
+               SELECT FROM pg_catalog.pg_index AS i
+               WHERE i.indrelid = r.relation AND i.indisunique AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL
+                 AND i.indnkeyatts = pg_catalog.cardinality(v.key_columns)
+                 AND ARRAY(SELECT a.attname FROM pg_catalog.unnest(i.indkey::smallint[]) WITH ORDINALITY AS k(attnum, ord)
+                           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                           WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) = v.key_columns));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_changed_tables() IS
+    'Internal, for DDL capture: the audited tables whose catalog differs from their logged current version.';
 
 -- One DDL event of a table in this transaction; returns its id.
 CREATE OR REPLACE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)
@@ -2386,6 +2430,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_query_identifiers(text),
     chronicle.ddl_audited_relations(),
     chronicle.ddl_named_relations(text[], boolean),
+    chronicle.ddl_changed_tables(),
     chronicle.ddl_log_event(integer, text, jsonb),
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),

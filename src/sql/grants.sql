@@ -36,6 +36,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_query_identifiers(text),
     chronicle.ddl_audited_relations(),
     chronicle.ddl_named_relations(text[], boolean),
+    chronicle.ddl_changed_tables(),
     chronicle.ddl_log_event(integer, text, jsonb),
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),

@@ -243,6 +243,18 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     ]);
   });
 
+  it('a type renamed (ALTER TYPE ... RENAME) is a new column version, logged without values, which did not change', async () => {
+    await client.query(`CREATE TYPE ref.size AS ENUM ('s', 'm');
+      CREATE TABLE ref.sized (id integer PRIMARY KEY, s ref.size);
+      INSERT INTO ref.sized VALUES (1, 's');
+      SELECT chronicle.create_table_audit('ref.sized');
+      ALTER TYPE ref.size RENAME TO measure`);
+    const { rows } = await client.query(`SELECT operation, ddl, (SELECT count(*)::int FROM chronicle.row_log AS r WHERE r.event_id = e.id) AS rows
+      FROM chronicle.table_event_log AS e WHERE e.table_id = (SELECT table_id FROM chronicle.audited_tables WHERE audited_table = 'ref.sized'::regclass)`);
+    expect(rows).toEqual([{ operation: 'ALTER COLUMN TYPE', ddl: { column: 's', attnum: 2, old_type: 'ref.size', new_type: 'ref.measure' }, rows: 0 }]);
+    expect(await structureDifferences(client)).toEqual([]);
+  });
+
   it('partitions: dropped (its rows logged), detached (rows leave) and attached (rows join), each undone by the oracle', async () => {
     const parted = await trackTable(client, 'ref.parted', 'ref.parted');
     const steps = [

@@ -62,7 +62,7 @@ BEGIN
     IF TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
                   'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA') THEN
         FOR v_table IN
-            SELECT r.table_id, r.relation FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table ORDER BY r.table_id
+            SELECT r.table_id, r.relation FROM chronicle.ddl_changed_tables() AS r ORDER BY r.table_id
         LOOP
             PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
         END LOOP;
