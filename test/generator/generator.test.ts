@@ -197,6 +197,15 @@ describe('release', () => {
     expect(() => check(dir)).not.toThrow();
   });
 
+  it('records the event triggers created inside a DO block, so that the next upgrade drops them before re-creating them', () => {
+    const dir = copyOfRepository();
+    release(dir, '0.3.0', '2026-12-01');
+    const history = JSON.parse(readFileSync(join(dir, 'control/releases.json'), 'utf8'));
+    expect(history.releases[1].objects.eventTriggers).toEqual(['chronicle_ddl_command_start', 'chronicle_ddl_command_end', 'chronicle_sql_drop']);
+    const upgrade = readFileSync(join(dir, 'extension/chronicle--0.2.0--0.3.0.sql'), 'utf8');
+    for (const trigger of history.releases[1].objects.eventTriggers) expect(upgrade).toContain(`DROP EVENT TRIGGER IF EXISTS ${trigger};`);
+  });
+
   it('refuses a next version that is not greater', () => {
     const dir = copyOfRepository();
     expect(errorOf(() => release(dir, '0.2.0')).message).toContain('must be a version greater than 0.2.0');
