@@ -258,7 +258,8 @@ CREATE TABLE chronicle.auto_audit_schema (
     schema_name name PRIMARY KEY,
     log_old_data boolean NOT NULL,
     log_new_data boolean NOT NULL,
-    except_tables name[] NOT NULL
+    except_tables name[] NOT NULL,
+    pending_tables name[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE chronicle.auto_audit_schema IS
     'Schemas whose tables are audited as they are created, with the options they get.';
@@ -266,6 +267,8 @@ COMMENT ON COLUMN chronicle.auto_audit_schema.schema_name IS 'The schema.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.log_old_data IS 'log_old_data of the tables audited automatically.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.log_new_data IS 'log_new_data of the tables audited automatically.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.except_tables IS 'Tables never audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.pending_tables IS
+    'Tables created without a row key: audited when they get one (only these, so that restoring a dump never audits a table twice).';
 SELECT pg_catalog.pg_extension_config_dump('chronicle.auto_audit_schema', '');
 
 -- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
@@ -843,9 +846,13 @@ BEGIN
         END LOOP;
     END IF;
 
-    -- Auto-audit: tables created in (or given a key in) a schema whose new tables are audited.
+    -- Auto-audit: tables created in a schema whose new tables are audited. One created without a
+    -- row key (always so after CREATE TABLE AS and SELECT INTO) is pending, and audited by the
+    -- statement that gives it one: only pending ones are, so that the ALTER TABLE ... ADD PRIMARY
+    -- KEY of a restored dump, which runs before the dump's capture triggers are restored, never
+    -- audits a table a second time.
     FOR v_table IN
-        SELECT c.oid::pg_catalog.regclass AS relation, s.log_old_data, s.log_new_data,
+        SELECT c.oid::pg_catalog.regclass AS relation, c.relname, s.schema_name, s.log_old_data, s.log_new_data,
                pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) AS created
         FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
         JOIN pg_catalog.pg_class AS c
@@ -859,18 +866,25 @@ BEGIN
           AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
           AND c.relname <> ALL (s.except_tables)
           AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert')
-        GROUP BY c.oid, s.log_old_data, s.log_new_data
+        GROUP BY c.oid, c.relname, s.schema_name, s.log_old_data, s.log_new_data, s.pending_tables
+        HAVING pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) OR c.relname = ANY (s.pending_tables)
         ORDER BY c.oid
     LOOP
         BEGIN
             PERFORM chronicle.audit_key_columns(v_table.relation);
         EXCEPTION WHEN OTHERS THEN
             IF v_table.created THEN
+                UPDATE chronicle.auto_audit_schema AS s
+                SET pending_tables = s.pending_tables || v_table.relname
+                WHERE s.schema_name = v_table.schema_name AND v_table.relname <> ALL (s.pending_tables);
                 RAISE NOTICE 'table % is not audited yet: it has no row key', v_table.relation
                     USING HINT = 'Its schema audits new tables: it is audited (with a baseline of its rows) once it has a primary key or a unique key on NOT NULL columns.';
             END IF;
             CONTINUE;
         END;
+        UPDATE chronicle.auto_audit_schema AS s
+        SET pending_tables = pg_catalog.array_remove(s.pending_tables, v_table.relname)
+        WHERE s.schema_name = v_table.schema_name;
         PERFORM chronicle.create_table_audit(v_table.relation, v_table.log_old_data, v_table.log_new_data, '{}', true);
     END LOOP;
 

@@ -297,6 +297,9 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       CREATE TABLE auto.keyless (v text);
       CREATE TEMPORARY TABLE auto_tmp (id integer PRIMARY KEY);
       INSERT INTO auto.created VALUES (1, 'x')`);
+    // a table moved into the schema was not created there: not audited, not even once it has a key
+    // (so the ADD PRIMARY KEY of a restored dump, which comes before its capture triggers, audits nothing twice)
+    await client.query(`CREATE TABLE public.moved (id integer); ALTER TABLE public.moved SET SCHEMA auto; ALTER TABLE auto.moved ADD PRIMARY KEY (id)`);
     await client.query(`SELECT chronicle.drop_table_audit('auto.skipped2')`);
     await client.query(`ALTER TABLE auto.skipped2 ADD COLUMN v text`);
     const { rows } = await client.query(`SELECT a.table_name::text AS table, array_agg(e.operation ORDER BY e.id) FILTER (WHERE e.id IS NOT NULL) AS events,
@@ -308,8 +311,8 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       { table: 'created', events: ['INSERT'], rows: 1 },
       { table: 'select_into', events: ['BASELINE'], rows: 2 },
     ]);
-    const { rows: [schema] } = await client.query(`SELECT except_tables::text[] AS except FROM chronicle.auto_audit_schema WHERE schema_name = 'auto'`);
-    expect(schema.except).toEqual(['skipped', 'skipped2']);
+    const { rows: [schema] } = await client.query(`SELECT except_tables::text[] AS except, pending_tables::text[] AS pending FROM chronicle.auto_audit_schema WHERE schema_name = 'auto'`);
+    expect(schema).toEqual({ except: ['skipped', 'skipped2'], pending: ['keyless'] });
     expect(await structureDifferences(client)).toEqual([]);
     await client.query(`SELECT chronicle.drop_schema_audit('auto')`);
     await client.query(`CREATE TABLE auto.after (id integer PRIMARY KEY)`);

@@ -245,7 +245,8 @@ CREATE TABLE chronicle.auto_audit_schema (
     schema_name name PRIMARY KEY,
     log_old_data boolean NOT NULL,
     log_new_data boolean NOT NULL,
-    except_tables name[] NOT NULL
+    except_tables name[] NOT NULL,
+    pending_tables name[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE chronicle.auto_audit_schema IS
     'Schemas whose tables are audited as they are created, with the options they get.';
@@ -253,4 +254,6 @@ COMMENT ON COLUMN chronicle.auto_audit_schema.schema_name IS 'The schema.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.log_old_data IS 'log_old_data of the tables audited automatically.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.log_new_data IS 'log_new_data of the tables audited automatically.';
 COMMENT ON COLUMN chronicle.auto_audit_schema.except_tables IS 'Tables never audited automatically.';
+COMMENT ON COLUMN chronicle.auto_audit_schema.pending_tables IS
+    'Tables created without a row key: audited when they get one (only these, so that restoring a dump never audits a table twice).';
 SELECT pg_catalog.pg_extension_config_dump('chronicle.auto_audit_schema', '');
