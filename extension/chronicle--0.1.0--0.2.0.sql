@@ -793,8 +793,27 @@ BEGIN
             USING ERRCODE = '42501',
                   HINT = 'chronicle''s log tables change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them.';
     END IF;
-    IF TG_TAG IN ('CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY', 'COMMENT', 'ALTER SEQUENCE')
-       OR EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+        RETURN;
+    END IF;
+    IF TG_TAG = 'CREATE TRIGGER' THEN
+        -- Columns are matched by attribute number, which pg_restore renumbers (dropped columns leave
+        -- no gap in a restored table). A restore creates the capture triggers after the log's rows:
+        -- the current column versions of the table then take the attribute numbers of their names.
+        UPDATE chronicle.audit_column_log AS l
+        SET ordinal_position = a.attnum
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+        JOIN pg_catalog.pg_trigger AS t ON t.oid = x.objid AND t.tgname = 'chronicle_capture_insert'
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid AND NOT c.relispartition
+        JOIN pg_catalog.pg_proc AS p
+          ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE x.object_type = 'trigger'
+          AND l.table_id = pg_catalog.substr(p.proname, 9)::integer AND l.valid_until IS NULL
+          AND l.column_name = a.attname AND l.ordinal_position <> a.attnum;
+        RETURN;
+    END IF;
+    IF TG_TAG IN ('CREATE RULE', 'CREATE POLICY', 'ALTER POLICY', 'COMMENT', 'ALTER SEQUENCE') THEN
         RETURN;
     END IF;
     IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL)
