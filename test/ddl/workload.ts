@@ -28,6 +28,8 @@ interface Table {
   partitioned: boolean;
   /** the partition the workload detaches and attaches again (it stays in its schema) */
   low?: string;
+  /** the audit's excluded columns (they follow renames, and leave with a drop) */
+  excluded: string[];
 }
 
 const SQL_TYPE: Record<Kind, string> = {
@@ -84,23 +86,37 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
   let counter = 0;
   const fresh = (prefix: string) => `${prefix}${(counter += 1)}`;
 
-  await client.query('CREATE SCHEMA ddl_a; CREATE SCHEMA ddl_b; CREATE SCHEMA "ddl ""Q"" ü"');
-  const make = async (schema: string, name: string, partitioned: boolean): Promise<Table> => {
-    const cols: Col[] = [{ name: 'id', kind: 'int' }, { name: 't', kind: 'text' }, { name: 'n', kind: 'numeric' }, { name: 'Odd "col" ✓', kind: 'int' }, { name: 'd', kind: 'date' }];
-    const relation = qualified(schema, name);
-    await client.query(`CREATE TABLE ${relation} (${cols.map((c) => `${ident(c.name)} ${SQL_TYPE[c.kind]}`).join(', ')}, PRIMARY KEY (id))${partitioned ? ' PARTITION BY RANGE (id)' : ''}`);
-    if (partitioned) {
-      await client.query(`CREATE TABLE ${qualified(schema, `${name}_low`)} PARTITION OF ${relation} FOR VALUES FROM (MINVALUE) TO (40)`);
-      await client.query(`CREATE TABLE ${qualified(schema, `${name}_rest`)} PARTITION OF ${relation} DEFAULT`);
+  await client.query(`CREATE SCHEMA ddl_a; CREATE SCHEMA ddl_b; CREATE SCHEMA "ddl ""Q"" ü"; CREATE SCHEMA ddl_auto;
+    SELECT chronicle.create_schema_audit('ddl_auto', auto_audit_new_tables => true)`);
+  const columnsOf = (): Col[] => [{ name: 'id', kind: 'int', notNull: true }, { name: 't', kind: 'text' }, { name: 'n', kind: 'numeric' }, { name: 'Odd "col" ✓', kind: 'int' }, { name: 'd', kind: 'date' }];
+  /** creates, fills and audits a table (the statements, for a transaction of the workload) */
+  const creation = (t: Table): string[] => {
+    const relation = rel(t);
+    if (t.schema === 'ddl_auto') {
+      // audited by the schema's auto-audit once it has a key, with a baseline
+      return [
+        `CREATE TABLE ${relation} AS SELECT * FROM (VALUES (0::integer, ''::text, 0::numeric(12,2), 0::integer, DATE '2020-01-01')) AS v(${t.cols.map((c) => ident(c.name)).join(', ')}) WHERE false`,
+        insertRows(t, 4),
+        `ALTER TABLE ${relation} ADD PRIMARY KEY (id)`,
+      ];
     }
-    cols[0].notNull = true;
+    return [
+      `CREATE TABLE ${relation} (${t.cols.map((c) => `${ident(c.name)} ${SQL_TYPE[c.kind]}`).join(', ')}, PRIMARY KEY (id))${t.partitioned ? ' PARTITION BY RANGE (id)' : ''}`,
+      ...(t.partitioned ? [
+        `CREATE TABLE ${qualified(t.schema, `${t.name}_low`)} PARTITION OF ${relation} FOR VALUES FROM (MINVALUE) TO (40)`,
+        `CREATE TABLE ${qualified(t.schema, `${t.name}_rest`)} PARTITION OF ${relation} DEFAULT`,
+      ] : []),
+      insertRows(t, 4),
+      `SELECT chronicle.create_table_audit(${literal(relation)}::regclass, excluded_columns => ARRAY[${t.excluded.map(literal).join(', ')}]::name[])`,
+    ];
+  };
+  const make = async (schema: string, name: string, partitioned: boolean, excluded: string[] = []): Promise<Table> => {
     const t: Table = {
-      tracked: undefined as unknown as TrackedTable, schema, name, cols, key: 'id', partitioned,
-      low: partitioned ? qualified(schema, `${name}_low`) : undefined,
+      tracked: undefined as unknown as TrackedTable, schema, name, cols: columnsOf(), key: 'id', partitioned,
+      low: partitioned ? qualified(schema, `${name}_low`) : undefined, excluded,
     };
-    await client.query(insertRows(t, 4));
-    await client.query(`SELECT chronicle.create_table_audit(${literal(relation)}::regclass)`);
-    t.tracked = await trackTable(client, relation, `${schema}.${name}`);
+    for (const sql of creation(t)) await client.query(sql);
+    t.tracked = await trackTable(client, rel(t), `${schema}.${name}`, t.excluded);
     return t;
   };
   const insertRows = (t: Table, n: number) => {
@@ -111,9 +127,17 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
   const tables = [
     await make('ddl_a', 'plain', false),
     await make('ddl_b', 'parted', true),
-    await make('ddl "Q" ü', 'Mixed Case "t"', false),
+    await make('ddl "Q" ü', 'Mixed Case "t"', false, ['Odd "col" ✓']),
+    await make('ddl_auto', 'made', false),
   ];
   const tracked = tables.map((t) => t.tracked);
+  /** tables dropped and created again by this transaction: tracked anew once it commits */
+  const recreated: Table[] = [];
+  const dropColumn = (t: Table, c: Col) => {
+    t.cols.splice(t.cols.indexOf(c), 1);
+    t.excluded = t.excluded.filter((e) => e !== c.name);
+    t.tracked.excluded = t.excluded;
+  };
 
   const nonKey = (t: Table) => t.cols.filter((c) => c.name !== t.key);
   const pkName = async (t: Table) => {
@@ -126,6 +150,7 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
     const kind = rng.weighted({
       insert: 14, update: 16, delete: 6, addColumn: 6, dropColumn: 5, renameColumn: 4, retype: 6, dropAdd: 2,
       setDefault: 3, notNull: 3, renameTable: 2, setSchema: 2, changeKey: t.partitioned ? 0 : 2, detachAttach: t.partitioned ? 3 : 0,
+      recreate: t.partitioned || recreated.includes(t) ? 0 : 1,
     });
     const none = () => undefined;
     const some = nonKey(t);
@@ -150,7 +175,7 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
       case 'dropColumn': {
         if (some.length <= 1) return { sql: [], apply: none };
         const c = rng.pick(some);
-        return { sql: [`ALTER TABLE ${rel(t)} DROP COLUMN ${ident(c.name)}`], apply: () => t.cols.splice(t.cols.indexOf(c), 1) };
+        return { sql: [`ALTER TABLE ${rel(t)} DROP COLUMN ${ident(c.name)}`], apply: () => dropColumn(t, c) };
       }
       case 'dropAdd': {
         // one statement drops a column and adds another of the same name
@@ -159,7 +184,7 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
         const kind2 = rng.pick<Kind>(['int', 'text']);
         return {
           sql: [`ALTER TABLE ${rel(t)} DROP COLUMN ${ident(c.name)}, ADD COLUMN ${ident(c.name)} ${SQL_TYPE[kind2]} DEFAULT ${kind2 === 'int' ? '5' : "'new'"}`],
-          apply: () => { t.cols.splice(t.cols.indexOf(c), 1); t.cols.push({ name: c.name, kind: kind2 }); },
+          apply: () => { dropColumn(t, c); t.cols.push({ name: c.name, kind: kind2 }); },
         };
       }
       case 'renameColumn': {
@@ -168,7 +193,12 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
         const to = fresh(rng.pick(['r', 'Renamed "', 'ö']));
         return {
           sql: [`ALTER TABLE ${rel(t)} RENAME COLUMN ${ident(c.name)} TO ${ident(to)}`],
-          apply: () => { if (t.key === c.name) t.key = to; c.name = to; },
+          apply: () => {
+            if (t.key === c.name) t.key = to;
+            t.excluded = t.excluded.map((e) => (e === c.name ? to : e));
+            t.tracked.excluded = t.excluded;
+            c.name = to;
+          },
         };
       }
       case 'retype': {
@@ -230,6 +260,19 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
           apply: () => { t.cols.push({ name: k, kind: 'int', notNull: true }); t.key = k; },
         };
       }
+      case 'recreate': {
+        // dropped, and a new table of the same name created and audited: a new table id
+        const old = t.tracked;
+        const fresh2: Table = { ...t, cols: columnsOf(), key: 'id', excluded: [] };
+        return {
+          sql: [`DROP TABLE ${rel(t)}`, ...creation(fresh2)],
+          apply: () => {
+            old.relation = null;
+            Object.assign(t, { cols: fresh2.cols, key: 'id', excluded: [] });
+            recreated.push(t);
+          },
+        };
+      }
       case 'detachAttach': {
         const low = t.low as string;
         return {
@@ -266,6 +309,10 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
       break;
     }
     history.push(`transaction ${x}:\n  ${sql.join(';\n  ')}`);
+    for (const t of recreated.splice(0)) {
+      t.tracked = await trackTable(client, rel(t), `${t.schema}.${t.name} (created again in transaction ${x})`, t.excluded);
+      tracked.push(t.tracked);
+    }
     await snapshot(client, tracked, `transaction ${x}`);
     const structure = await structureDifferences(client);
     if (structure.length > 0) {
