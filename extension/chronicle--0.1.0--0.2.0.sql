@@ -1466,6 +1466,40 @@ $function$;
 COMMENT ON FUNCTION chronicle.ddl_column_changes(integer, regclass) IS
     'Internal, for DDL capture: the columns of an audited table whose catalog entry differs from their logged current version.';
 
+-- The DDL event of one column whose values a statement destroyed, with the values its pre-image
+-- logged (none without a pre-image). A pre-image of that column alone becomes the event itself,
+-- so its rows are written once; one of several columns lends its rows to one event per column.
+CREATE OR REPLACE FUNCTION chronicle.ddl_event_from_pre_image(
+    table_id integer, operation text, ddl jsonb, pre_image bigint, column_name name)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_variable
+DECLARE
+    v_event bigint;
+BEGIN
+    IF pre_image IS NOT NULL AND (SELECT e.ddl->'columns' FROM chronicle.table_event_log AS e WHERE e.id = pre_image)
+                                 = pg_catalog.jsonb_build_array(column_name) THEN
+        UPDATE chronicle.table_event_log AS e SET operation = ddl_event_from_pre_image.operation, ddl = ddl_event_from_pre_image.ddl
+        WHERE e.id = pre_image;
+        RETURN pre_image;
+    END IF;
+    v_event := chronicle.ddl_log_event(table_id, operation, ddl);
+    IF pre_image IS NOT NULL THEN
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(column_name, r.old_data->column_name), NULL
+        FROM chronicle.row_log AS r
+        WHERE r.event_id = pre_image;
+    END IF;
+    RETURN v_event;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_event_from_pre_image(integer, text, jsonb, bigint, name) IS
+    'Internal, for DDL capture: the DDL event of a column whose values a statement destroyed, made from the statement''s pre-image.';
+
 -- Brings the logged structure of one audited table up to date with its catalog after a DDL
 -- statement: one DDL event per change, new table and column versions, and the capture function
 -- regenerated for the new shape. Values a change destroyed come from the statement's pre-image
@@ -1508,6 +1542,7 @@ DECLARE
     v_trigger name;
     v_pre_imaged name[];  -- columns this statement logged before it ran, still there under the same type
     v_rewritten boolean;
+    v_ddl jsonb;
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_sync_table.table_id AND t.valid_until IS NULL;
@@ -1609,21 +1644,15 @@ BEGIN
                           HINT = 'Change the row key in a statement of its own first. A key column can only change to a type whose values are logged alike (e.g. integer to bigint).';
             END IF;
         END IF;
-        v_event := chronicle.ddl_log_event(table_id, v_change.operation,
-            CASE WHEN v_change.new_name IS NULL
-                 THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum, 'data_type', v_change.old_type)
-                 WHEN v_change.operation = 'ALTER COLUMN TYPE'
-                 THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
-                                                    'old_type', v_change.old_type, 'new_type', v_change.new_type)
-                 ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
-                                                    'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END);
+        v_ddl := CASE WHEN v_change.new_name IS NULL
+                      THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum, 'data_type', v_change.old_type)
+                      WHEN v_change.operation = 'ALTER COLUMN TYPE'
+                      THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                         'old_type', v_change.old_type, 'new_type', v_change.new_type)
+                      ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                         'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END;
+        v_event := chronicle.ddl_event_from_pre_image(table_id, v_change.operation, v_ddl, v_pre_image, v_change.old_name);
         v_first_event := coalesce(v_first_event, v_event);
-        IF v_pre_image IS NOT NULL THEN
-            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-            SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(v_change.old_name, r.old_data->v_change.old_name), NULL
-            FROM chronicle.row_log AS r
-            WHERE r.event_id = v_pre_image;
-        END IF;
     END LOOP;
 
     FOR v_change IN
@@ -1653,14 +1682,11 @@ BEGIN
                 USING ERRCODE = '0A000',
                       HINT = 'Change the row key in a statement of its own first.';
         END IF;
-        v_event := chronicle.ddl_log_event(table_id, 'ALTER COLUMN TYPE',
+        v_event := chronicle.ddl_event_from_pre_image(table_id, 'ALTER COLUMN TYPE',
             pg_catalog.jsonb_build_object('column', v_change.attname, 'attnum', v_change.attnum,
-                                          'old_type', v_change.data_type, 'new_type', v_change.data_type));
+                                          'old_type', v_change.data_type, 'new_type', v_change.data_type),
+            v_change.pre_image, v_change.attname);
         v_first_event := coalesce(v_first_event, v_event);
-        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(v_change.attname, r.old_data->v_change.attname), NULL
-        FROM chronicle.row_log AS r
-        WHERE r.event_id = v_change.pre_image;
     END LOOP;
 
     FOR v_change IN
@@ -2467,6 +2493,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_log_event(integer, text, jsonb),
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),
+    chronicle.ddl_event_from_pre_image(integer, text, jsonb, bigint, name),
     chronicle.ddl_sync_table(integer, regclass, text),
     chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),

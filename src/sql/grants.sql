@@ -40,6 +40,7 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_log_event(integer, text, jsonb),
     chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
     chronicle.ddl_column_changes(integer, regclass),
+    chronicle.ddl_event_from_pre_image(integer, text, jsonb, bigint, name),
     chronicle.ddl_sync_table(integer, regclass, text),
     chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),
