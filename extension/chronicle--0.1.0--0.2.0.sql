@@ -1506,7 +1506,8 @@ COMMENT ON FUNCTION chronicle.ddl_event_from_pre_image(integer, text, jsonb, big
 -- (ddl_command_start); a change that destroyed logged values without one is refused.
 --
 -- Events of one statement are written so that undoing them newest first is right: drops, then
--- type changes, renames, additions, then the changes that move no data.
+-- type changes, renames, additions, then the changes that move no data. command_tag is NULL when
+-- no statement is being captured (sync_table_structure).
 CREATE OR REPLACE FUNCTION chronicle.ddl_sync_table(table_id integer, relation regclass, command_tag text)
 RETURNS void
 LANGUAGE plpgsql
@@ -1607,7 +1608,7 @@ BEGIN
                     ELSE 'ALTER COLUMN EXPRESSION' END AS operation,
                (v_version.log_old_data AND ch.old_name <> ALL (v_version.excluded_columns)
                 AND ch.old_generated IS DISTINCT FROM 'VIRTUAL'
-                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE')) AS needs_values
+                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE' OR command_tag IS NULL)) AS logged_values
         FROM chronicle.ddl_column_changes(table_id, relation) AS ch
         WHERE ch.version_id IS NOT NULL
           AND (ch.new_name IS NULL
@@ -1616,7 +1617,9 @@ BEGIN
         ORDER BY (ch.new_name IS NOT NULL), ch.attnum
     LOOP
         v_pre_image := NULL;
-        IF v_change.needs_values THEN
+        -- (without a statement, sync_table_structure records a change DDL capture did not see: its
+        -- values are gone, and the event says so)
+        IF v_change.logged_values AND command_tag IS NOT NULL THEN
             SELECT e.id INTO v_pre_image FROM chronicle.table_event_log AS e
             WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
               AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? v_change.old_name
@@ -1651,6 +1654,9 @@ BEGIN
                                                          'old_type', v_change.old_type, 'new_type', v_change.new_type)
                       ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
                                                          'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END;
+        IF v_change.logged_values AND command_tag IS NULL THEN
+            v_ddl := v_ddl || '{"values_logged": false}';
+        END IF;
         v_event := chronicle.ddl_event_from_pre_image(table_id, v_change.operation, v_ddl, v_pre_image, v_change.old_name);
         v_first_event := coalesce(v_first_event, v_event);
     END LOOP;
@@ -1844,6 +1850,45 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.ddl_sync_table(integer, regclass, text) IS
     'Internal, for DDL capture: logs the structure changes of one audited table and regenerates its capture function.';
+
+-- ==== functions (src/sql/functions/ddl/sync_table_structure.sql)
+-- Records the structure an audited table has now, for changes DDL capture did not see (it is off
+-- where the extension was installed without a superuser, or when its event triggers are
+-- disabled): new table and column versions, one DDL event per change, and the capture function
+-- generated again, so that writes are logged with the table's shape. Values of columns dropped or
+-- retyped meanwhile were not logged: their events say "values_logged": false. With DDL capture
+-- on there is nothing to record, and nothing changes.
+CREATE OR REPLACE FUNCTION chronicle.sync_table_structure(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table_id integer;
+    v_last_event bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+    -- found by its capture triggers, so a table renamed unseen is found too
+    SELECT r.table_id INTO v_table_id
+    FROM chronicle.ddl_audited_relations() AS r
+    WHERE r.relation = table_name AND r.is_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not audited', table_name
+            USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit.';
+    END IF;
+    SELECT coalesce(pg_catalog.max(e.id), 0) INTO v_last_event FROM chronicle.table_event_log AS e WHERE e.table_id = v_table_id;
+    PERFORM chronicle.ddl_sync_table(v_table_id, table_name, NULL);
+    RETURN (SELECT pg_catalog.count(*) FROM chronicle.table_event_log AS e WHERE e.table_id = v_table_id AND e.id > v_last_event);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
+    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
 
 -- ==== functions (src/sql/functions/logging/log_transaction.sql)
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
@@ -2498,12 +2543,14 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),
     chronicle.ddl_command_end(),
-    chronicle.ddl_sql_drop()
+    chronicle.ddl_sql_drop(),
+    chronicle.sync_table_structure(regclass)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
     chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
-    chronicle.drop_schema_audit(name, boolean)
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.sync_table_structure(regclass)
     TO chronicle_admin;

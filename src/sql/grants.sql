@@ -45,12 +45,14 @@ REVOKE ALL ON FUNCTION
     chronicle.ddl_protected_structure(),
     chronicle.ddl_command_start(),
     chronicle.ddl_command_end(),
-    chronicle.ddl_sql_drop()
+    chronicle.ddl_sql_drop(),
+    chronicle.sync_table_structure(regclass)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
     chronicle.drop_table_audit(regclass, boolean),
     chronicle.log_table_baseline(regclass),
     chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
-    chronicle.drop_schema_audit(name, boolean)
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.sync_table_structure(regclass)
     TO chronicle_admin;

@@ -15,6 +15,7 @@ import type { NoticeMessage } from 'pg-protocol/dist/messages';
 import { packageRoot } from '../../src/package-root';
 import { runCli } from '../helpers/cli';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { structureDifferences } from '../helpers/oracle/ddl';
 import { serverUrl, type ServerInfo } from '../helpers/servers/types';
 
 const releases = JSON.parse(readFileSync(join(packageRoot(), 'control', 'releases.json'), 'utf8')) as { next: string };
@@ -73,6 +74,24 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       { operation: 'INSERT', row_key: { id: 2 }, old_data: null },
       { operation: 'UPDATE', row_key: { id: 2 }, old_data: { v: 'b' } },
     ]);
+  });
+
+  it('a column change unseen breaks the capture of the table until sync_table_structure records the new shape, saying which values were not logged', async () => {
+    await client.query('ALTER TABLE public.t DROP COLUMN v, ADD COLUMN z integer');
+    await expect(client.query('UPDATE public.t SET z = 1 WHERE id = 1')).rejects.toMatchObject({ message: expect.stringMatching(/column .*v does not exist/) });
+    const { rows: [synced] } = await client.query(`SELECT chronicle.sync_table_structure('public.t') AS events`);
+    expect(Number(synced.events)).toBe(2);
+    await client.query('UPDATE public.t SET z = 1 WHERE id = 1');
+    const { rows } = await client.query(`SELECT e.operation, e.ddl, r.old_data FROM chronicle.table_event_log AS e
+      LEFT JOIN chronicle.row_log AS r ON r.event_id = e.id WHERE e.operation IN ('DROP COLUMN', 'ADD COLUMN') OR r.old_data ? 'z' ORDER BY e.id`);
+    expect(rows).toEqual([
+      { operation: 'DROP COLUMN', ddl: { column: 'v', attnum: 2, data_type: 'text', values_logged: false }, old_data: null },
+      { operation: 'ADD COLUMN', ddl: expect.objectContaining({ column: 'z', attnum: 3 }), old_data: null },
+      { operation: 'UPDATE', ddl: null, old_data: { z: null } },
+    ]);
+    expect(await structureDifferences(client)).toEqual([]);
+    // nothing left to record
+    expect(Number((await client.query(`SELECT chronicle.sync_table_structure('public.t') AS events`)).rows[0].events)).toBe(0);
   });
 
   it('refuses to audit the new tables of a schema, since nothing would see them created', async () => {

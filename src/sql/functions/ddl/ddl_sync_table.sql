@@ -75,7 +75,8 @@ COMMENT ON FUNCTION chronicle.ddl_event_from_pre_image(integer, text, jsonb, big
 -- (ddl_command_start); a change that destroyed logged values without one is refused.
 --
 -- Events of one statement are written so that undoing them newest first is right: drops, then
--- type changes, renames, additions, then the changes that move no data.
+-- type changes, renames, additions, then the changes that move no data. command_tag is NULL when
+-- no statement is being captured (sync_table_structure).
 CREATE OR REPLACE FUNCTION chronicle.ddl_sync_table(table_id integer, relation regclass, command_tag text)
 RETURNS void
 LANGUAGE plpgsql
@@ -176,7 +177,7 @@ BEGIN
                     ELSE 'ALTER COLUMN EXPRESSION' END AS operation,
                (v_version.log_old_data AND ch.old_name <> ALL (v_version.excluded_columns)
                 AND ch.old_generated IS DISTINCT FROM 'VIRTUAL'
-                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE')) AS needs_values
+                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE' OR command_tag IS NULL)) AS logged_values
         FROM chronicle.ddl_column_changes(table_id, relation) AS ch
         WHERE ch.version_id IS NOT NULL
           AND (ch.new_name IS NULL
@@ -185,7 +186,9 @@ BEGIN
         ORDER BY (ch.new_name IS NOT NULL), ch.attnum
     LOOP
         v_pre_image := NULL;
-        IF v_change.needs_values THEN
+        -- (without a statement, sync_table_structure records a change DDL capture did not see: its
+        -- values are gone, and the event says so)
+        IF v_change.logged_values AND command_tag IS NOT NULL THEN
             SELECT e.id INTO v_pre_image FROM chronicle.table_event_log AS e
             WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
               AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? v_change.old_name
@@ -220,6 +223,9 @@ BEGIN
                                                          'old_type', v_change.old_type, 'new_type', v_change.new_type)
                       ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
                                                          'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END;
+        IF v_change.logged_values AND command_tag IS NULL THEN
+            v_ddl := v_ddl || '{"values_logged": false}';
+        END IF;
         v_event := chronicle.ddl_event_from_pre_image(table_id, v_change.operation, v_ddl, v_pre_image, v_change.old_name);
         v_first_event := coalesce(v_first_event, v_event);
     END LOOP;
