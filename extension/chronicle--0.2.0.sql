@@ -1000,6 +1000,9 @@ BEGIN
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
             WHERE r.is_table AND v.log_old_data AND a.attname = ANY (v_words)
+              -- only a member of the owner may alter the table: nobody else gets it locked and read
+              -- by naming it (this function runs as chronicle's owner; session_user is who asks)
+              AND pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
               AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
             GROUP BY r.table_id, r.relation, n.nspname, c.relname
             ORDER BY r.relation::oid
@@ -1032,7 +1035,13 @@ BEGIN
     -- partition (or partitioned partition), when its table is not named itself.
     FOR v_target IN
         WITH named AS (
-            SELECT * FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA')
+            -- only relations the asking role may drop (as a member of their owner, or of their
+            -- schema's owner for DROP SCHEMA): nobody else gets a table locked and read by naming it
+            SELECT r.* FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA') AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
+               OR (TG_TAG = 'DROP SCHEMA' AND pg_catalog.pg_has_role(session_user, n.nspowner, 'MEMBER'))
         ), targets AS (
             SELECT r.table_id, r.relation, false AS partition FROM named AS r WHERE r.is_table
             UNION

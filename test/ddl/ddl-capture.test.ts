@@ -214,6 +214,23 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     ]);
   });
 
+  it('a role that may not alter an audited table gets it neither locked nor read by DDL that names it', async () => {
+    const role = `ddl_intruder_${process.pid}`;
+    await client.query(`CREATE ROLE ${role} LOGIN; GRANT USAGE ON SCHEMA ref TO ${role}`);
+    const intruder = await connectTo({ ...server, user: role, password: '' }, database);
+    try {
+      await intruder.query('BEGIN');
+      await expect(intruder.query('ALTER TABLE ref.t DROP COLUMN v')).rejects.toMatchObject({ message: 'must be owner of table t' });
+      // its transaction stays open, aborted: it holds no lock on the table
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ref.t'::regclass AND pid <> pg_backend_pid()`);
+      expect(rows[0].n).toBe(0);
+      await intruder.query('ROLLBACK');
+    } finally {
+      await intruder.end();
+      await client.query(`REVOKE USAGE ON SCHEMA ref FROM ${role}; DROP ROLE ${role}`);
+    }
+  });
+
   it('a DROP COLUMN that waits for a concurrent writer logs the values that writer committed, after its change', async () => {
     await client.query(`CREATE TABLE ref.conc (id integer PRIMARY KEY, v text);
       INSERT INTO ref.conc VALUES (1, 'a'), (2, 'b');
