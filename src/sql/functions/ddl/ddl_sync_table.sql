@@ -375,9 +375,10 @@ BEGIN
                                               pg_catalog.jsonb_build_object('partition', v_part.name), NULL, false);
             v_first_event := coalesce(v_first_event, v_event);
         END IF;
+        -- every capture trigger (install_capture's names), not only those calling the capture function
         FOR v_trigger IN
             SELECT t.tgname FROM pg_catalog.pg_trigger AS t
-            WHERE t.tgrelid = v_part.relation AND t.tgfoid = v_function
+            WHERE t.tgrelid = v_part.relation AND t.tgname LIKE 'chronicle\_capture\_%' AND NOT t.tgisinternal
         LOOP
             EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_trigger, v_part.relation);
         END LOOP;
