@@ -22,7 +22,7 @@ const WRITES: Record<string, Record<string, string>> = {
     UPDATE: 'UPDATE chronicle.transaction_log SET session_info = NULL',
   },
   table_event_log: {
-    INSERT: "INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation) VALUES (1, 1, 'INSERT')",
+    INSERT: "INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, statement_order) VALUES (1, 1, 'INSERT', 1)",
     UPDATE: 'UPDATE chronicle.table_event_log SET operation = operation',
   },
   row_log: {

@@ -119,12 +119,30 @@ CREATE TABLE chronicle.table_event_log (
     table_id integer NOT NULL,
     operation text NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
+    nesting_depth smallint NOT NULL DEFAULT 0,
+    statement_order bigint NOT NULL,
+    enclosing_stamps bigint[],
     CONSTRAINT table_event_log_operation_check
         CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
 );
 -- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
 -- fraction of the write cost of a btree, which single-row transactions would pay on every statement.
 CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log USING brin (transaction_id);
+-- Only statements run by triggers (cascades, application triggers) are indexed: a statement that
+-- ran them finds their events here when it logs its own (chronicle.log_event).
+CREATE INDEX table_event_log_nested_idx ON chronicle.table_event_log (transaction_id) WHERE nesting_depth > 1;
+
+-- Statement stamps, one sequence per trigger nesting depth up to 7:
+-- chronicle.stamp_statement() draws one when an audited statement starts, so currval() of the
+-- sequence of a depth names the audited statement running at that depth in this session. No role
+-- but the extension's functions can draw from them, so the stamps cannot be forged.
+CREATE SEQUENCE chronicle.statement_stamp_1;
+CREATE SEQUENCE chronicle.statement_stamp_2;
+CREATE SEQUENCE chronicle.statement_stamp_3;
+CREATE SEQUENCE chronicle.statement_stamp_4;
+CREATE SEQUENCE chronicle.statement_stamp_5;
+CREATE SEQUENCE chronicle.statement_stamp_6;
+CREATE SEQUENCE chronicle.statement_stamp_7;
 
 COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
 COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
@@ -133,6 +151,14 @@ COMMENT ON COLUMN chronicle.table_event_log.table_id IS 'audit_table_log.table_i
 COMMENT ON COLUMN chronicle.table_event_log.operation IS
     'INSERT, UPDATE, DELETE, TRUNCATE, or BASELINE (the rows the table held when log_table_baseline ran).';
 COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp() of the client statement.';
+COMMENT ON COLUMN chronicle.table_event_log.nesting_depth IS
+    'pg_trigger_depth() of the statement: 1 for a statement the client ran, more for one run by a trigger or a foreign-key cascade, 0 for BASELINE.';
+COMMENT ON COLUMN chronicle.table_event_log.statement_order IS
+    'Position of the statement''s start within its transaction: its own id, or the smallest statement_order of the '
+    'statements nested in it that logged first. A transaction''s events in the order their statements ran: '
+    'ORDER BY statement_order, nesting_depth, id.';
+COMMENT ON COLUMN chronicle.table_event_log.enclosing_stamps IS
+    'Internal, for nested statements: stamps of the audited statements enclosing this one, by depth (chronicle.log_event).';
 
 -- One row per changed row. No id of its own: a statement changes a row at most once, so
 -- (event_id, row_key) identifies an entry and event order is the row's change order.

@@ -136,10 +136,8 @@ AS $capture$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'INSERT'
+            SELECT chronicle.log_event(%3$s, 'INSERT') AS id
             WHERE EXISTS (SELECT FROM new_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
@@ -157,20 +155,16 @@ BEGIN
             FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
             WHERE o.r IS NULL OR n.r IS NULL OR %13$s
         ), event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'UPDATE'
+            SELECT chronicle.log_event(%3$s, 'UPDATE') AS id
             WHERE EXISTS (SELECT FROM changes)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
         FROM event, changes AS c;
     ELSIF TG_OP = 'DELETE' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'DELETE'
+            SELECT chronicle.log_event(%3$s, 'DELETE') AS id
             WHERE EXISTS (SELECT FROM old_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
@@ -190,10 +184,8 @@ $template$,
         v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
         pg_catalog.format($truncate$
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %1$s, 'TRUNCATE'
+            SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
             WHERE EXISTS (SELECT FROM ONLY %%1$s)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
