@@ -125,18 +125,21 @@ COMMENT ON COLUMN chronicle.audit_column_log.valid_from IS 'transaction_log id o
 COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
     'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
 
+-- What an event did. An enum rather than a CHECK on text: PostgreSQL parses a CHECK constraint's
+-- expression again in every statement that inserts a row, and an event is inserted by almost
+-- every audited statement (about a twentieth of a single-row UPDATE's auditing cost).
+CREATE TYPE chronicle.event_operation AS ENUM ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE');
+
 -- One row per statement and audited table that changed rows.
 CREATE TABLE chronicle.table_event_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     transaction_id bigint NOT NULL,
     table_id integer NOT NULL,
-    operation text NOT NULL,
+    operation chronicle.event_operation NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
     nesting_depth smallint NOT NULL DEFAULT 0,
     statement_order bigint NOT NULL,
-    enclosing_stamps bigint[],
-    CONSTRAINT table_event_log_operation_check
-        CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+    enclosing_stamps bigint[]
 );
 -- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
 -- fraction of the write cost of a btree, which single-row transactions would pay on every statement.
@@ -273,6 +276,8 @@ DECLARE
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
     v_column_select text; -- the columns of a transition table, by name, in the audited table's order
+    v_update_head text;
+    v_update_tail text;
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -357,6 +362,23 @@ BEGIN
                           THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
                           ELSE 'NULL::jsonb' END;
 
+    -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
+    v_update_head := pg_catalog.format($update$WITH changes AS (
+                SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
+                       pg_catalog.jsonb_build_object(%2$s) AS row_key,
+                       %3$s AS old_data,
+                       %4$s AS new_data
+                FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
+    v_update_tail := pg_catalog.format($update$
+                WHERE o.r IS NULL OR n.r IS NULL OR %2$s
+            ), event AS (
+                SELECT chronicle.log_event(%1$s, 'UPDATE') AS id
+                WHERE EXISTS (SELECT FROM changes)
+            )
+            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT event.id, %1$s, c.row_key, c.old_data, c.new_data
+            FROM event, changes AS c;$update$, table_id, v_logged_differs);
+
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
 RETURNS trigger
@@ -389,21 +411,14 @@ BEGIN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
         -- so rows pair by position even when the update changes their key. Their columns are
         -- taken by name: a partition's own columns may be in another order than the table's.
-        WITH changes AS (
-            SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
-                   pg_catalog.jsonb_build_object(%8$s) AS row_key,
-                   %9$s AS old_data,
-                   %10$s AS new_data
-            FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
-            WHERE o.r IS NULL OR n.r IS NULL OR %13$s
-        ), event AS (
-            SELECT chronicle.log_event(%3$s, 'UPDATE') AS id
-            WHERE EXISTS (SELECT FROM changes)
-        )
-        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
-        FROM event, changes AS c;
+        -- A single pair needs no numbering and no join: setting those up costs more than the rest
+        -- of a single-row statement's logging.
+        IF EXISTS (SELECT FROM old_rows) AND NOT EXISTS (SELECT FROM old_rows OFFSET 1)
+           AND EXISTS (SELECT FROM new_rows) AND NOT EXISTS (SELECT FROM new_rows OFFSET 1) THEN
+            %8$s
+        ELSE
+            %9$s
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         WITH event AS (
             SELECT chronicle.log_event(%3$s, 'DELETE') AS id
@@ -416,7 +431,7 @@ BEGIN
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
         -- table fires this trigger on each partition too, and each logs its own rows. The
         -- relation is the one the trigger fires on, so this is the one dynamic statement.
-        EXECUTE pg_catalog.format(%12$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+        EXECUTE pg_catalog.format(%10$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
     END IF;
     RETURN NULL;
 END
@@ -424,7 +439,10 @@ $capture$
 $template$,
         v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
         v_key_new, v_key_old, v_whole_new, v_whole_old,
-        v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
+        v_update_head || pg_catalog.format('(SELECT 1, %1$s FROM old_rows AS t) AS o(%2$s)
+                CROSS JOIN (SELECT 1, %1$s FROM new_rows AS t) AS n(%2$s)', v_column_select, v_old_row_columns) || v_update_tail,
+        v_update_head || pg_catalog.format('(SELECT pg_catalog.row_number() OVER (), %1$s FROM old_rows AS t) AS o(%2$s)
+                FULL JOIN (SELECT pg_catalog.row_number() OVER (), %1$s FROM new_rows AS t) AS n(%2$s) ON o.r = n.r', v_column_select, v_old_row_columns) || v_update_tail,
         pg_catalog.format($truncate$
         WITH event AS (
             SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
@@ -432,8 +450,7 @@ $template$,
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
-        v_logged_differs, v_column_select);
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
 END
 $function$;
 
@@ -782,7 +799,7 @@ COMMENT ON FUNCTION chronicle.statement_stamp(integer) IS
 -- look for it when they log. The setting is only a hint to look: what is found is checked against
 -- the stamps, which no role can forge; a role that resets the setting only loses the reordering of
 -- its own transaction's nested statements.
-CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation text)
+CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation chronicle.event_operation)
 RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
@@ -823,7 +840,7 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION chronicle.log_event(integer, text) IS
+COMMENT ON FUNCTION chronicle.log_event(integer, chronicle.event_operation) IS
     'Internal, for the capture triggers: logs the statement''s event (and the transaction on first use); returns the event id.';
 
 -- ==== functions (src/sql/functions/logging/log_transaction.sql)
@@ -1386,7 +1403,7 @@ GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chro
 
 REVOKE ALL ON FUNCTION
     chronicle.log_transaction(),
-    chronicle.log_event(integer, text),
+    chronicle.log_event(integer, chronicle.event_operation),
     chronicle.stamp_statement(),
     chronicle.statement_stamp(integer),
     chronicle.raise_unpaired_update(bigint),

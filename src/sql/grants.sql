@@ -14,7 +14,7 @@ GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chro
 
 REVOKE ALL ON FUNCTION
     chronicle.log_transaction(),
-    chronicle.log_event(integer, text),
+    chronicle.log_event(integer, chronicle.event_operation),
     chronicle.stamp_statement(),
     chronicle.statement_stamp(integer),
     chronicle.raise_unpaired_update(bigint),

@@ -64,7 +64,7 @@ COMMENT ON FUNCTION chronicle.statement_stamp(integer) IS
 -- look for it when they log. The setting is only a hint to look: what is found is checked against
 -- the stamps, which no role can forge; a role that resets the setting only loses the reordering of
 -- its own transaction's nested statements.
-CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation text)
+CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation chronicle.event_operation)
 RETURNS bigint
 LANGUAGE plpgsql
 VOLATILE
@@ -105,5 +105,5 @@ BEGIN
 END
 $function$;
 
-COMMENT ON FUNCTION chronicle.log_event(integer, text) IS
+COMMENT ON FUNCTION chronicle.log_event(integer, chronicle.event_operation) IS
     'Internal, for the capture triggers: logs the statement''s event (and the transaction on first use); returns the event id.';
