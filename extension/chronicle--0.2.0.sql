@@ -156,7 +156,8 @@ CREATE TABLE chronicle.table_event_log (
     operation chronicle.event_operation NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
     nesting_depth smallint NOT NULL DEFAULT 0,
-    statement_order bigint NOT NULL,
+    -- By default the row's own id: the identity above is drawn first, as columns are filled in order.
+    statement_order bigint NOT NULL DEFAULT pg_catalog.currval('chronicle.table_event_log_id_seq'::pg_catalog.regclass),
     enclosing_stamps bigint[]
 );
 -- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
