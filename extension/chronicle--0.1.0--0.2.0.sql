@@ -125,19 +125,46 @@ COMMENT ON COLUMN chronicle.audit_column_log.valid_from IS 'transaction_log id o
 COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
     'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
 
+-- What an event did. An enum rather than a CHECK on text: PostgreSQL parses a CHECK constraint's
+-- expression again in every statement that inserts a row, and an event is inserted by almost
+-- every audited statement (about a twentieth of a single-row UPDATE's auditing cost).
+-- The DDL operations (issue 4, docs/ddl.md) are listed here, not added by ALTER TYPE ... ADD VALUE
+-- below: a value added so cannot be used before the transaction that installs the extension commits.
+CREATE TYPE chronicle.event_operation AS ENUM ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
+    'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE', 'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL',
+    'ALTER COLUMN IDENTITY', 'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY', 'DROP TABLE',
+    'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION', 'DDL PRE-IMAGE');
+
 -- One row per statement and audited table that changed rows.
 CREATE TABLE chronicle.table_event_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     transaction_id bigint NOT NULL,
     table_id integer NOT NULL,
-    operation text NOT NULL,
+    operation chronicle.event_operation NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
-    CONSTRAINT table_event_log_operation_check
-        CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+    nesting_depth smallint NOT NULL DEFAULT 0,
+    -- By default the row's own id: the identity above is drawn first, as columns are filled in order.
+    statement_order bigint NOT NULL DEFAULT pg_catalog.currval('chronicle.table_event_log_id_seq'::pg_catalog.regclass),
+    enclosing_stamps bigint[]
 );
 -- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
 -- fraction of the write cost of a btree, which single-row transactions would pay on every statement.
 CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log USING brin (transaction_id);
+-- Only statements run by triggers (cascades, application triggers) are indexed: a statement that
+-- ran them finds their events here when it logs its own (chronicle.log_event).
+CREATE INDEX table_event_log_nested_idx ON chronicle.table_event_log (transaction_id) WHERE nesting_depth > 1;
+
+-- Statement stamps, one sequence per trigger nesting depth up to 7:
+-- chronicle.stamp_statement() draws one when an audited statement starts, so currval() of the
+-- sequence of a depth names the audited statement running at that depth in this session. No role
+-- but the extension's functions can draw from them, so the stamps cannot be forged.
+CREATE SEQUENCE chronicle.statement_stamp_1;
+CREATE SEQUENCE chronicle.statement_stamp_2;
+CREATE SEQUENCE chronicle.statement_stamp_3;
+CREATE SEQUENCE chronicle.statement_stamp_4;
+CREATE SEQUENCE chronicle.statement_stamp_5;
+CREATE SEQUENCE chronicle.statement_stamp_6;
+CREATE SEQUENCE chronicle.statement_stamp_7;
 
 COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
 COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
@@ -146,6 +173,14 @@ COMMENT ON COLUMN chronicle.table_event_log.table_id IS 'audit_table_log.table_i
 COMMENT ON COLUMN chronicle.table_event_log.operation IS
     'INSERT, UPDATE, DELETE, TRUNCATE, or BASELINE (the rows the table held when log_table_baseline ran).';
 COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp() of the client statement.';
+COMMENT ON COLUMN chronicle.table_event_log.nesting_depth IS
+    'pg_trigger_depth() of the statement: 1 for a statement the client ran, more for one run by a trigger or a foreign-key cascade, 0 for BASELINE.';
+COMMENT ON COLUMN chronicle.table_event_log.statement_order IS
+    'Position of the statement''s start within its transaction: its own id, or the smallest statement_order of the '
+    'statements nested in it that logged first. A transaction''s events in the order their statements ran: '
+    'ORDER BY statement_order, nesting_depth, id.';
+COMMENT ON COLUMN chronicle.table_event_log.enclosing_stamps IS
+    'Internal, for nested statements: stamps of the audited statements enclosing this one, by depth (chronicle.log_event).';
 
 -- One row per changed row. No id of its own: a statement changes a row at most once, so
 -- (event_id, row_key) identifies an entry and event order is the row's change order.
@@ -217,17 +252,10 @@ $roles$;
 -- ==== DDL capture (issue 4) ====
 -- Kept together (ALTERs of the tables above) so that work on the tables above merges cleanly.
 
--- DDL events: one per change of an audited table's structure; 'DDL PRE-IMAGE' is transient (the
--- values a DDL statement may destroy, logged when it starts; turned into the DDL event or deleted
--- when it ends, so no committed log holds one).
-ALTER TABLE chronicle.table_event_log DROP CONSTRAINT table_event_log_operation_check;
-ALTER TABLE chronicle.table_event_log ADD CONSTRAINT table_event_log_operation_check
-    CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
-                         'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE',
-                         'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL', 'ALTER COLUMN IDENTITY',
-                         'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY',
-                         'DROP TABLE', 'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION',
-                         'DDL PRE-IMAGE'));
+-- DDL events: one per change of an audited table's structure (their operations are values of
+-- chronicle.event_operation, above); 'DDL PRE-IMAGE' is transient (the values a DDL statement may
+-- destroy, logged when it starts; turned into the DDL event or deleted when it ends, so no
+-- committed log holds one).
 ALTER TABLE chronicle.table_event_log ADD COLUMN ddl jsonb;
 COMMENT ON COLUMN chronicle.table_event_log.operation IS
     'INSERT, UPDATE, DELETE, TRUNCATE, BASELINE (the rows the table held when log_table_baseline ran), '
@@ -304,6 +332,8 @@ DECLARE
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
     v_column_select text; -- the columns of a transition table, by name, in the audited table's order
+    v_update_head text;
+    v_update_tail text;
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -388,6 +418,23 @@ BEGIN
                           THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
                           ELSE 'NULL::jsonb' END;
 
+    -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
+    v_update_head := pg_catalog.format($update$WITH changes AS (
+                SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
+                       pg_catalog.jsonb_build_object(%2$s) AS row_key,
+                       %3$s AS old_data,
+                       %4$s AS new_data
+                FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
+    v_update_tail := pg_catalog.format($update$
+                WHERE o.r IS NULL OR n.r IS NULL OR %2$s
+            ), event AS (
+                SELECT chronicle.log_event(%1$s, 'UPDATE') AS id
+                WHERE EXISTS (SELECT FROM changes)
+            )
+            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT event.id, %1$s, c.row_key, c.old_data, c.new_data
+            FROM event, changes AS c;$update$, table_id, v_logged_differs);
+
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
 RETURNS trigger
@@ -410,10 +457,8 @@ AS $capture$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'INSERT'
+            SELECT chronicle.log_event(%3$s, 'INSERT') AS id
             WHERE EXISTS (SELECT FROM new_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
@@ -422,29 +467,18 @@ BEGIN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
         -- so rows pair by position even when the update changes their key. Their columns are
         -- taken by name: a partition's own columns may be in another order than the table's.
-        WITH changes AS (
-            SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
-                   pg_catalog.jsonb_build_object(%8$s) AS row_key,
-                   %9$s AS old_data,
-                   %10$s AS new_data
-            FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
-            WHERE o.r IS NULL OR n.r IS NULL OR %13$s
-        ), event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'UPDATE'
-            WHERE EXISTS (SELECT FROM changes)
-            RETURNING id
-        )
-        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
-        FROM event, changes AS c;
+        -- A single pair needs no numbering and no join: setting those up costs more than the rest
+        -- of a single-row statement's logging.
+        IF EXISTS (SELECT FROM old_rows) AND NOT EXISTS (SELECT FROM old_rows OFFSET 1)
+           AND EXISTS (SELECT FROM new_rows) AND NOT EXISTS (SELECT FROM new_rows OFFSET 1) THEN
+            %8$s
+        ELSE
+            %9$s
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'DELETE'
+            SELECT chronicle.log_event(%3$s, 'DELETE') AS id
             WHERE EXISTS (SELECT FROM old_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
@@ -453,7 +487,7 @@ BEGIN
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
         -- table fires this trigger on each partition too, and each logs its own rows. The
         -- relation is the one the trigger fires on, so this is the one dynamic statement.
-        EXECUTE pg_catalog.format(%12$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+        EXECUTE pg_catalog.format(%10$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
     END IF;
     RETURN NULL;
 END
@@ -461,18 +495,18 @@ $capture$
 $template$,
         v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
         v_key_new, v_key_old, v_whole_new, v_whole_old,
-        v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
+        v_update_head || pg_catalog.format('(SELECT 1, %1$s FROM old_rows AS t) AS o(%2$s)
+                CROSS JOIN (SELECT 1, %1$s FROM new_rows AS t) AS n(%2$s)', v_column_select, v_old_row_columns) || v_update_tail,
+        v_update_head || pg_catalog.format('(SELECT pg_catalog.row_number() OVER (), %1$s FROM old_rows AS t) AS o(%2$s)
+                FULL JOIN (SELECT pg_catalog.row_number() OVER (), %1$s FROM new_rows AS t) AS n(%2$s) ON o.r = n.r', v_column_select, v_old_row_columns) || v_update_tail,
         pg_catalog.format($truncate$
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %1$s, 'TRUNCATE'
+            SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
             WHERE EXISTS (SELECT FROM ONLY %%1$s)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
-        v_logged_differs, v_column_select);
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
 END
 $function$;
 
@@ -668,6 +702,9 @@ BEGIN
         SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
     LOOP
         EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_start BEFORE INSERT OR UPDATE OR DELETE ON %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION chronicle.stamp_statement()', v_target);
+        EXECUTE pg_catalog.format(
             'CREATE OR REPLACE TRIGGER chronicle_capture_insert AFTER INSERT ON %s '
             'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
         EXECUTE pg_catalog.format(
@@ -702,7 +739,7 @@ BEGIN
         UNION
         SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
     LOOP
-        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_insert', 'chronicle_capture_update',
+        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_start', 'chronicle_capture_insert', 'chronicle_capture_update',
                                          'chronicle_capture_delete', 'chronicle_capture_truncate']
         LOOP
             EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_trigger, v_target);
@@ -1241,7 +1278,7 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, ddl)
-    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation, ddl_log_event.ddl)
+    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation::chronicle.event_operation, ddl_log_event.ddl)
     RETURNING id
 $function$;
 
@@ -1491,7 +1528,8 @@ DECLARE
 BEGIN
     IF pre_image IS NOT NULL AND (SELECT e.ddl->'columns' FROM chronicle.table_event_log AS e WHERE e.id = pre_image)
                                  = pg_catalog.jsonb_build_array(column_name) THEN
-        UPDATE chronicle.table_event_log AS e SET operation = ddl_event_from_pre_image.operation, ddl = ddl_event_from_pre_image.ddl
+        UPDATE chronicle.table_event_log AS e
+        SET operation = ddl_event_from_pre_image.operation::chronicle.event_operation, ddl = ddl_event_from_pre_image.ddl
         WHERE e.id = pre_image;
         RETURN pre_image;
     END IF;
@@ -1900,6 +1938,117 @@ $function$;
 COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
     'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
 
+-- ==== functions (src/sql/functions/logging/log_event.sql)
+-- Statement order within a transaction (docs/log-tables.md, "Order of changes").
+--
+-- Event ids are drawn when a statement's capture trigger runs, after the statement's rows changed.
+-- That orders changes right between transactions (a row changed by two transactions is locked by
+-- the first until it commits), but not within one: a statement run by a trigger or a foreign-key
+-- cascade finishes, and logs, before the statement that ran it, though it changed its rows after.
+-- So every audited statement draws a stamp when it starts (BEFORE STATEMENT), a nested statement
+-- logs the stamps of the audited statements around it, and a statement that logs after nested
+-- ones takes the place of the first of them (statement_order).
+
+-- BEFORE STATEMENT trigger of audited tables: draws the statement's stamp at its nesting depth.
+CREATE OR REPLACE FUNCTION chronicle.stamp_statement()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM pg_catalog.nextval(CASE pg_catalog.pg_trigger_depth()
+        WHEN 1 THEN 'chronicle.statement_stamp_1'::regclass
+        WHEN 2 THEN 'chronicle.statement_stamp_2'::regclass
+        WHEN 3 THEN 'chronicle.statement_stamp_3'::regclass
+        WHEN 4 THEN 'chronicle.statement_stamp_4'::regclass
+        WHEN 5 THEN 'chronicle.statement_stamp_5'::regclass
+        WHEN 6 THEN 'chronicle.statement_stamp_6'::regclass
+        WHEN 7 THEN 'chronicle.statement_stamp_7'::regclass
+        END);
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.stamp_statement() IS
+    'Internal, BEFORE STATEMENT trigger of audited tables: marks the start of an audited statement at its nesting depth.';
+
+-- The stamp of the audited statement running at a depth in this session; NULL where no audited
+-- statement ran at that depth yet, and beyond depth 7 (deeper statements are ordered as logged).
+CREATE OR REPLACE FUNCTION chronicle.statement_stamp(depth integer)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF depth < 1 OR depth > 7 THEN
+        RETURN NULL;
+    END IF;
+    RETURN pg_catalog.currval(pg_catalog.format('chronicle.statement_stamp_%s', depth)::regclass);
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    -- currval before any nextval in this session
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.statement_stamp(integer) IS
+    'Internal: stamp of the audited statement running at a trigger nesting depth in this session, or NULL.';
+
+-- Called by the capture triggers of audited tables once per statement that changed rows: logs the
+-- transaction on first use (chronicle.log_transaction) and the statement's event; returns its id.
+--
+-- A nested statement (trigger depth above 1) records the stamps of the audited statements around
+-- it, and sets chronicle.nested_event_transaction to the transaction, so the statements around it
+-- look for it when they log. The setting is only a hint to look: what is found is checked against
+-- the stamps, which no role can forge; a role that resets the setting only loses the reordering of
+-- its own transaction's nested statements.
+CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation chronicle.event_operation)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_transaction_id bigint := chronicle.log_transaction();
+    v_depth integer := pg_catalog.pg_trigger_depth();
+    v_id bigint := pg_catalog.nextval('chronicle.table_event_log_id_seq'::regclass);
+    v_order bigint := v_id;
+    v_enclosing bigint[];
+    v_stamp bigint;
+BEGIN
+    IF v_depth > 1 THEN
+        SELECT pg_catalog.array_agg(chronicle.statement_stamp(d) ORDER BY d) INTO v_enclosing
+        FROM pg_catalog.generate_series(1, v_depth - 1) AS d;
+        PERFORM pg_catalog.set_config('chronicle.nested_event_transaction', v_transaction_id::text, false);
+    END IF;
+    -- Statements nested in this one logged before it: it started first, so it takes the place of
+    -- the first of them. Only AFTER triggers log after what they ran: TRUNCATE logs from its
+    -- BEFORE trigger, and a BASELINE outside any trigger.
+    IF operation IN ('INSERT', 'UPDATE', 'DELETE')
+       AND pg_catalog.current_setting('chronicle.nested_event_transaction', true) = v_transaction_id::text THEN
+        v_stamp := chronicle.statement_stamp(v_depth);
+        IF v_stamp IS NOT NULL THEN
+            SELECT LEAST(v_id, pg_catalog.min(e.statement_order)) INTO v_order
+            FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.nesting_depth > 1
+              AND e.nesting_depth > v_depth AND e.enclosing_stamps[v_depth] = v_stamp AND e.id < v_id;
+        END IF;
+    END IF;
+    INSERT INTO chronicle.table_event_log
+        (id, transaction_id, table_id, operation, nesting_depth, statement_order, enclosing_stamps)
+    OVERRIDING SYSTEM VALUE
+    VALUES (v_id, v_transaction_id, table_id, operation, v_depth, v_order, v_enclosing);
+    RETURN v_id;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_event(integer, chronicle.event_operation) IS
+    'Internal, for the capture triggers: logs the statement''s event (and the transaction on first use); returns the event id.';
+
 -- ==== functions (src/sql/functions/logging/log_transaction.sql)
 -- Called by the capture triggers of audited tables at each statement: returns this transaction's
 -- transaction_log id, inserting the row on the first call.
@@ -2148,9 +2297,11 @@ BEGIN
                              SELECT p.relid FROM pg_catalog.pg_partition_tree(table_name) AS p) AS r
                 WHERE (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS t
                        WHERE t.tgrelid = r.relid
-                         AND t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
-                                          'chronicle_capture_delete', 'chronicle_capture_truncate')
-                         AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id))) < 4) THEN
+                         AND ((t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
+                                            'chronicle_capture_delete', 'chronicle_capture_truncate')
+                               AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id)))
+                              OR (t.tgname = 'chronicle_capture_start'
+                                  AND t.tgfoid = 'chronicle.stamp_statement()'::pg_catalog.regprocedure))) < 5) THEN
             PERFORM chronicle.install_capture(v_current.table_id, table_name);
             RAISE NOTICE 'table % is already audited with these options; its missing capture triggers are installed again', table_name;
         ELSE
@@ -2285,10 +2436,8 @@ BEGIN
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %1$s, 'BASELINE'
+            SELECT chronicle.log_event(%1$s, 'BASELINE') AS id
             WHERE EXISTS (SELECT FROM %2$s)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
@@ -2524,6 +2673,9 @@ GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chro
 
 REVOKE ALL ON FUNCTION
     chronicle.log_transaction(),
+    chronicle.log_event(integer, chronicle.event_operation),
+    chronicle.stamp_statement(),
+    chronicle.statement_stamp(integer),
     chronicle.raise_unpaired_update(bigint),
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),

@@ -16,6 +16,9 @@ GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chro
 
 REVOKE ALL ON FUNCTION
     chronicle.log_transaction(),
+    chronicle.log_event(integer, chronicle.event_operation),
+    chronicle.stamp_statement(),
+    chronicle.statement_stamp(integer),
     chronicle.raise_unpaired_update(bigint),
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),

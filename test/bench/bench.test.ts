@@ -10,7 +10,8 @@ import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers }
 import { serverUrl, type ServerInfo } from '../helpers/servers/types';
 import { runBenchmark } from './harness';
 import { run, type Output } from './main';
-import { renderReport } from './report';
+import type { InstructionResults } from './instructions';
+import { renderInstructionReport, renderReport } from './report';
 import { writeResultsFile, type BenchOptions, type BenchResults, type WorkloadId } from './results';
 
 const OPTIONS: BenchOptions = { rows: 500, repetitions: 1, transactions: 20 };
@@ -65,7 +66,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const logged = await client.query(
       `SELECT e.operation, count(*)::integer AS rows
          FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
-        GROUP BY e.operation ORDER BY e.operation`,
+        GROUP BY e.operation ORDER BY e.operation::text`,
     );
     expect(logged.rows).toEqual([
       { operation: 'DELETE', rows: 500 },
@@ -119,5 +120,32 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(written.summary).toHaveLength(6);
     const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'chronicle\\_bench\\_%'");
     expect(left.rows).toEqual([]);
+  });
+});
+
+describe('instruction counts (--instructions)', () => {
+  it('counts the short workloads under callgrind on an embedded server, per statement, and writes them as JSON', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'chronicle-bench-instructions-'));
+    try {
+      const path = join(directory, 'instructions.json');
+      const output = capture();
+      const code = await run(['--instructions', '--rows', '100', '--transactions', '3', '--json', path], output);
+      expect(output.text()).not.toContain('bench:');
+      expect(code).toBe(0);
+      const written = JSON.parse(readFileSync(path, 'utf8')) as InstructionResults;
+      expect(written.options).toEqual({ major: 17, rows: 100, statements: 3 });
+      expect(written.rows.map((r) => r.workload)).toEqual(['single-row UPDATE, per transaction', '10-row UPDATE, per statement']);
+      for (const r of written.rows) {
+        for (const count of [r.unaudited, r.audited]) expect(Number.isFinite(count) && count > 0).toBe(true);
+      }
+      expect(output.text()).toContain(renderInstructionReport(written));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --instructions with --db (it starts its own server) with exit code 2', async () => {
+    const output = capture();
+    expect(await run(['--instructions', '--db', 'postgresql://localhost/x'], output)).toBe(2);
   });
 });

@@ -4,6 +4,7 @@
  * printed as one table of medians and written as JSON. See docs/benchmarks.md.
  * Exit codes as the CLI's: 0 success, 1 failure, 2 usage.
  */
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { connectionConfig, withClient } from '../../src/db/connection';
@@ -11,7 +12,8 @@ import { ChronicleError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '.
 import { EMBEDDED_MAJORS } from '../helpers/servers/embedded';
 import { ServerProviderError } from '../helpers/servers/types';
 import { checkOptions, runBenchmark } from './harness';
-import { renderReport } from './report';
+import { measureInstructions } from './instructions';
+import { renderInstructionReport, renderReport } from './report';
 import { writeResultsFile, type BenchOptions } from './results';
 import { databaseOnEmbeddedServer, databaseOnServer } from './target';
 
@@ -37,6 +39,11 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       .option('repetitions', { type: 'number', default: 5, describe: 'runs of every workload on each table; the medians are printed' })
       .option('transactions', { type: 'number', default: 2000, describe: 'single-row UPDATE transactions, and 10-row UPDATE statements, per run' })
       .option('json', { type: 'string', default: 'bench-results.json', describe: 'file to write the results to' })
+      .option('instructions', {
+        type: 'boolean',
+        describe: 'count CPU instructions (valgrind callgrind, single-user server) of the short statements instead of timing every workload; uses --major, --rows, --transactions',
+      })
+      .conflicts('instructions', 'db')
       .strict()
       .version(false)
       .help()
@@ -49,6 +56,15 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
     if (args.help) return EXIT_OK;
     const options: BenchOptions = { rows: args.rows, repetitions: args.repetitions, transactions: args.transactions };
     checkOptions(options);
+    if (args.instructions) {
+      const results = await measureInstructions(
+        { major: args.major ?? DEFAULT_MAJOR, rows: args.rows, statements: args.transactions }, (line) => output.err(line));
+      output.out(renderInstructionReport(results));
+      const path = resolve(args.json);
+      writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+      output.out(`\nresults written to ${path}`);
+      return EXIT_OK;
+    }
     const database = args.db ? await databaseOnServer(args.db) : await databaseOnEmbeddedServer(args.major ?? DEFAULT_MAJOR);
     // Ctrl-C would otherwise leave an embedded server running in its temporary directory.
     const interrupted = () => {

@@ -1,4 +1,5 @@
 /** Renders benchmark results as text: the conditions, then one aligned table of medians. Pure. */
+import type { InstructionResults } from './instructions';
 import type { BenchResults } from './results';
 
 /** Milliseconds: three decimals for latencies, one for bulk statements. */
@@ -26,6 +27,26 @@ export function renderReport(results: BenchResults): string {
     `settings: ${Object.entries(server.settings).map(([name, value]) => `${name}=${value}`).join(', ')}`,
     '',
     line(HEADERS),
+    `-${widths.map((w) => '-'.repeat(w)).join('-+-')}-`,
+    ...cells.map(line),
+  ].join('\n');
+}
+
+const INSTRUCTION_HEADERS = ['workload', 'unaudited instructions', 'audited instructions', 'audited/unaudited'];
+
+/** Renders the instruction counts of `bench --instructions`. Pure. */
+export function renderInstructionReport(results: InstructionResults): string {
+  const { options } = results;
+  const cells = results.rows.map((r) => [
+    r.workload, Math.round(r.unaudited).toLocaleString('en-US'), Math.round(r.audited).toLocaleString('en-US'), `${(r.audited / r.unaudited).toFixed(2)}x`,
+  ]);
+  const widths = INSTRUCTION_HEADERS.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
+  const line = (values: string[]) => ` ${values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')}`;
+  return [
+    `CPU instructions per statement (callgrind), embedded PostgreSQL ${options.major} in single-user mode, fsync off; ` +
+      `${options.rows} rows; difference of runs of ${options.statements} and ${2 * options.statements} statements`,
+    '',
+    line(INSTRUCTION_HEADERS),
     `-${widths.map((w) => '-'.repeat(w)).join('-+-')}-`,
     ...cells.map(line),
   ].join('\n');

@@ -22,7 +22,7 @@ const WRITES: Record<string, Record<string, string>> = {
     UPDATE: 'UPDATE chronicle.transaction_log SET session_info = NULL',
   },
   table_event_log: {
-    INSERT: "INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation) VALUES (1, 1, 'INSERT')",
+    INSERT: "INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, statement_order) VALUES (1, 1, 'INSERT', 1)",
     UPDATE: 'UPDATE chronicle.table_event_log SET operation = operation',
   },
   row_log: {
@@ -142,7 +142,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       ['TRUNCATE', { id: 3 }, { id: 3, item: 'cap', qty: 5, price: exact('0.99') }, null],
     ]));
     const transactions = (await client.query(
-      `SELECT x.id, x.session_user_name, x.application_name, host(x.client_addr) AS addr, x.client_port, array_agg(e.operation ORDER BY e.id) AS operations
+      `SELECT x.id, x.session_user_name, x.application_name, host(x.client_addr) AS addr, x.client_port, array_agg(e.operation::text ORDER BY e.id) AS operations
          FROM chronicle.table_event_log AS e JOIN chronicle.transaction_log AS x ON x.id = e.transaction_id
         WHERE e.table_id = $1 AND e.id > $2 GROUP BY x.id ORDER BY x.id`, [ordersId, firstEvent],
     )).rows;

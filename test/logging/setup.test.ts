@@ -33,7 +33,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   const triggersOn = async (table: string) => (await client.query(
     `SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname LIKE 'chronicle%' ORDER BY 1`, [table],
   )).rows.map((r) => r.tgname);
-  const allTriggers = ['chronicle_capture_delete', 'chronicle_capture_insert', 'chronicle_capture_truncate', 'chronicle_capture_update'];
+  const allTriggers = ['chronicle_capture_delete', 'chronicle_capture_insert', 'chronicle_capture_start', 'chronicle_capture_truncate', 'chronicle_capture_update'];
   const lastTransactionId = async () => (await one('SELECT max(id) AS id FROM chronicle.transaction_log')).id as string | null;
 
   describe('create_table_audit', () => {
@@ -297,7 +297,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       const p = Number((await one("SELECT chronicle.create_table_audit('again.p') AS id")).id);
       await client.query("SELECT chronicle.create_table_audit('again.t')");
       await client.query(`CREATE TABLE again.p2 PARTITION OF again.p FOR VALUES FROM (10) TO (20);
-        DROP TRIGGER chronicle_capture_delete ON again.t`);
+        DROP TRIGGER chronicle_capture_start ON again.t`);
       // DDL capture (docs/ddl.md) installs them on a new partition at once
       expect(await triggersOn('again.p2')).toEqual(allTriggers);
       await client.query('DROP TRIGGER chronicle_capture_update ON again.p2');

@@ -112,19 +112,46 @@ COMMENT ON COLUMN chronicle.audit_column_log.valid_from IS 'transaction_log id o
 COMMENT ON COLUMN chronicle.audit_column_log.valid_until IS
     'transaction_log id of the transaction that replaced or ended this version; NULL for the current version.';
 
+-- What an event did. An enum rather than a CHECK on text: PostgreSQL parses a CHECK constraint's
+-- expression again in every statement that inserts a row, and an event is inserted by almost
+-- every audited statement (about a twentieth of a single-row UPDATE's auditing cost).
+-- The DDL operations (issue 4, docs/ddl.md) are listed here, not added by ALTER TYPE ... ADD VALUE
+-- below: a value added so cannot be used before the transaction that installs the extension commits.
+CREATE TYPE chronicle.event_operation AS ENUM ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
+    'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE', 'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL',
+    'ALTER COLUMN IDENTITY', 'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY', 'DROP TABLE',
+    'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION', 'DDL PRE-IMAGE');
+
 -- One row per statement and audited table that changed rows.
 CREATE TABLE chronicle.table_event_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     transaction_id bigint NOT NULL,
     table_id integer NOT NULL,
-    operation text NOT NULL,
+    operation chronicle.event_operation NOT NULL,
     statement_at timestamptz NOT NULL DEFAULT pg_catalog.statement_timestamp(),
-    CONSTRAINT table_event_log_operation_check
-        CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+    nesting_depth smallint NOT NULL DEFAULT 0,
+    -- By default the row's own id: the identity above is drawn first, as columns are filled in order.
+    statement_order bigint NOT NULL DEFAULT pg_catalog.currval('chronicle.table_event_log_id_seq'::pg_catalog.regclass),
+    enclosing_stamps bigint[]
 );
 -- Events are appended in roughly transaction order, so BRIN finds a transaction's events at a
 -- fraction of the write cost of a btree, which single-row transactions would pay on every statement.
 CREATE INDEX table_event_log_transaction_idx ON chronicle.table_event_log USING brin (transaction_id);
+-- Only statements run by triggers (cascades, application triggers) are indexed: a statement that
+-- ran them finds their events here when it logs its own (chronicle.log_event).
+CREATE INDEX table_event_log_nested_idx ON chronicle.table_event_log (transaction_id) WHERE nesting_depth > 1;
+
+-- Statement stamps, one sequence per trigger nesting depth up to 7:
+-- chronicle.stamp_statement() draws one when an audited statement starts, so currval() of the
+-- sequence of a depth names the audited statement running at that depth in this session. No role
+-- but the extension's functions can draw from them, so the stamps cannot be forged.
+CREATE SEQUENCE chronicle.statement_stamp_1;
+CREATE SEQUENCE chronicle.statement_stamp_2;
+CREATE SEQUENCE chronicle.statement_stamp_3;
+CREATE SEQUENCE chronicle.statement_stamp_4;
+CREATE SEQUENCE chronicle.statement_stamp_5;
+CREATE SEQUENCE chronicle.statement_stamp_6;
+CREATE SEQUENCE chronicle.statement_stamp_7;
 
 COMMENT ON TABLE chronicle.table_event_log IS 'One row per statement and audited table that changed rows.';
 COMMENT ON COLUMN chronicle.table_event_log.id IS 'Event id, increasing in the order statements finished.';
@@ -133,6 +160,14 @@ COMMENT ON COLUMN chronicle.table_event_log.table_id IS 'audit_table_log.table_i
 COMMENT ON COLUMN chronicle.table_event_log.operation IS
     'INSERT, UPDATE, DELETE, TRUNCATE, or BASELINE (the rows the table held when log_table_baseline ran).';
 COMMENT ON COLUMN chronicle.table_event_log.statement_at IS 'statement_timestamp() of the client statement.';
+COMMENT ON COLUMN chronicle.table_event_log.nesting_depth IS
+    'pg_trigger_depth() of the statement: 1 for a statement the client ran, more for one run by a trigger or a foreign-key cascade, 0 for BASELINE.';
+COMMENT ON COLUMN chronicle.table_event_log.statement_order IS
+    'Position of the statement''s start within its transaction: its own id, or the smallest statement_order of the '
+    'statements nested in it that logged first. A transaction''s events in the order their statements ran: '
+    'ORDER BY statement_order, nesting_depth, id.';
+COMMENT ON COLUMN chronicle.table_event_log.enclosing_stamps IS
+    'Internal, for nested statements: stamps of the audited statements enclosing this one, by depth (chronicle.log_event).';
 
 -- One row per changed row. No id of its own: a statement changes a row at most once, so
 -- (event_id, row_key) identifies an entry and event order is the row's change order.
@@ -204,17 +239,10 @@ $roles$;
 -- ==== DDL capture (issue 4) ====
 -- Kept together (ALTERs of the tables above) so that work on the tables above merges cleanly.
 
--- DDL events: one per change of an audited table's structure; 'DDL PRE-IMAGE' is transient (the
--- values a DDL statement may destroy, logged when it starts; turned into the DDL event or deleted
--- when it ends, so no committed log holds one).
-ALTER TABLE chronicle.table_event_log DROP CONSTRAINT table_event_log_operation_check;
-ALTER TABLE chronicle.table_event_log ADD CONSTRAINT table_event_log_operation_check
-    CHECK (operation IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE',
-                         'ADD COLUMN', 'DROP COLUMN', 'RENAME COLUMN', 'ALTER COLUMN TYPE',
-                         'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL', 'ALTER COLUMN IDENTITY',
-                         'ALTER COLUMN EXPRESSION', 'RENAME TABLE', 'SET SCHEMA', 'ALTER KEY',
-                         'DROP TABLE', 'ATTACH PARTITION', 'DETACH PARTITION', 'DROP PARTITION',
-                         'DDL PRE-IMAGE'));
+-- DDL events: one per change of an audited table's structure (their operations are values of
+-- chronicle.event_operation, above); 'DDL PRE-IMAGE' is transient (the values a DDL statement may
+-- destroy, logged when it starts; turned into the DDL event or deleted when it ends, so no
+-- committed log holds one).
 ALTER TABLE chronicle.table_event_log ADD COLUMN ddl jsonb;
 COMMENT ON COLUMN chronicle.table_event_log.operation IS
     'INSERT, UPDATE, DELETE, TRUNCATE, BASELINE (the rows the table held when log_table_baseline ran), '

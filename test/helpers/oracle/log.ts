@@ -1,5 +1,6 @@
 /**
- * Reads the log of one table: its events in id order, each with its row_log entries. JSON
+ * Reads the log of one table: its events in the order their statements ran (docs/log-tables.md,
+ * "Order of changes"), each with its row_log entries. JSON
  * values are kept as their exact JSON text (a map from key to the value's text), so numbers
  * never pass through a JavaScript double.
  */
@@ -48,7 +49,7 @@ export async function readLog(client: Client, id: number): Promise<{ events: Log
      FROM chronicle.table_event_log AS e
      LEFT JOIN chronicle.row_log AS r ON r.event_id = e.id
      WHERE e.table_id = $1
-     ORDER BY e.id, r.row_key`,
+     ORDER BY pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id), e.statement_order, e.nesting_depth, e.id, r.row_key`,
     [id],
   );
   const stray = await client.query<{ n: string }>(

@@ -97,5 +97,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
       spawnSync(join(options.bindir, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { ...(runAs ?? {}), encoding: 'utf8' });
       rmSync(base, { recursive: true, force: true });
     },
+    local: {
+      bindir: options.bindir,
+      dataDirectory: data,
+      runAs,
+      shutDown: () => run(join(options.bindir, 'pg_ctl'), ['-D', data, '-m', 'fast', '-w', 'stop'], runAs, `stopping ${options.name}`),
+    },
   };
 }

@@ -21,6 +21,17 @@ export interface ServerInfo {
 export interface RunningServer {
   info: ServerInfo;
   stop(): Promise<void>;
+  /** clusters this process started itself (embedded, system): their files, for tools that run the server binary directly */
+  local?: LocalCluster;
+}
+
+export interface LocalCluster {
+  bindir: string;
+  dataDirectory: string;
+  /** the OS user the server runs as (PostgreSQL refuses root), when this process is root */
+  runAs?: { uid: number; gid: number };
+  /** stops the server and keeps its files (stop() still removes them) */
+  shutDown(): void;
 }
 
 export class ServerProviderError extends Error {

@@ -30,6 +30,8 @@ DECLARE
     v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
     v_logged_differs text;
     v_column_select text; -- the columns of a transition table, by name, in the audited table's order
+    v_update_head text;
+    v_update_tail text;
 BEGIN
     SELECT * INTO v_version
     FROM chronicle.audit_table_log AS t
@@ -114,6 +116,23 @@ BEGIN
                           THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
                           ELSE 'NULL::jsonb' END;
 
+    -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
+    v_update_head := pg_catalog.format($update$WITH changes AS (
+                SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
+                       pg_catalog.jsonb_build_object(%2$s) AS row_key,
+                       %3$s AS old_data,
+                       %4$s AS new_data
+                FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
+    v_update_tail := pg_catalog.format($update$
+                WHERE o.r IS NULL OR n.r IS NULL OR %2$s
+            ), event AS (
+                SELECT chronicle.log_event(%1$s, 'UPDATE') AS id
+                WHERE EXISTS (SELECT FROM changes)
+            )
+            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT event.id, %1$s, c.row_key, c.old_data, c.new_data
+            FROM event, changes AS c;$update$, table_id, v_logged_differs);
+
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
 RETURNS trigger
@@ -136,10 +155,8 @@ AS $capture$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'INSERT'
+            SELECT chronicle.log_event(%3$s, 'INSERT') AS id
             WHERE EXISTS (SELECT FROM new_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
@@ -148,29 +165,18 @@ BEGIN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
         -- so rows pair by position even when the update changes their key. Their columns are
         -- taken by name: a partition's own columns may be in another order than the table's.
-        WITH changes AS (
-            SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%3$s) END AS unpaired,
-                   pg_catalog.jsonb_build_object(%8$s) AS row_key,
-                   %9$s AS old_data,
-                   %10$s AS new_data
-            FROM (SELECT pg_catalog.row_number() OVER (), %14$s FROM old_rows AS t) AS o(%11$s)
-            FULL JOIN (SELECT pg_catalog.row_number() OVER (), %14$s FROM new_rows AS t) AS n(%11$s) ON o.r = n.r
-            WHERE o.r IS NULL OR n.r IS NULL OR %13$s
-        ), event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'UPDATE'
-            WHERE EXISTS (SELECT FROM changes)
-            RETURNING id
-        )
-        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, c.row_key, c.old_data, c.new_data
-        FROM event, changes AS c;
+        -- A single pair needs no numbering and no join: setting those up costs more than the rest
+        -- of a single-row statement's logging.
+        IF EXISTS (SELECT FROM old_rows) AND NOT EXISTS (SELECT FROM old_rows OFFSET 1)
+           AND EXISTS (SELECT FROM new_rows) AND NOT EXISTS (SELECT FROM new_rows OFFSET 1) THEN
+            %8$s
+        ELSE
+            %9$s
+        END IF;
     ELSIF TG_OP = 'DELETE' THEN
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %3$s, 'DELETE'
+            SELECT chronicle.log_event(%3$s, 'DELETE') AS id
             WHERE EXISTS (SELECT FROM old_rows)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
@@ -179,7 +185,7 @@ BEGIN
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
         -- table fires this trigger on each partition too, and each logs its own rows. The
         -- relation is the one the trigger fires on, so this is the one dynamic statement.
-        EXECUTE pg_catalog.format(%12$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+        EXECUTE pg_catalog.format(%10$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
     END IF;
     RETURN NULL;
 END
@@ -187,18 +193,18 @@ $capture$
 $template$,
         v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
         v_key_new, v_key_old, v_whole_new, v_whole_old,
-        v_key_paired_new, v_update_old_data, v_update_new_data, v_old_row_columns,
+        v_update_head || pg_catalog.format('(SELECT 1, %1$s FROM old_rows AS t) AS o(%2$s)
+                CROSS JOIN (SELECT 1, %1$s FROM new_rows AS t) AS n(%2$s)', v_column_select, v_old_row_columns) || v_update_tail,
+        v_update_head || pg_catalog.format('(SELECT pg_catalog.row_number() OVER (), %1$s FROM old_rows AS t) AS o(%2$s)
+                FULL JOIN (SELECT pg_catalog.row_number() OVER (), %1$s FROM new_rows AS t) AS n(%2$s) ON o.r = n.r', v_column_select, v_old_row_columns) || v_update_tail,
         pg_catalog.format($truncate$
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %1$s, 'TRUNCATE'
+            SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
             WHERE EXISTS (SELECT FROM ONLY %%1$s)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table),
-        v_logged_differs, v_column_select);
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
 END
 $function$;
 

@@ -20,6 +20,9 @@ BEGIN
         SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
     LOOP
         EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_start BEFORE INSERT OR UPDATE OR DELETE ON %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION chronicle.stamp_statement()', v_target);
+        EXECUTE pg_catalog.format(
             'CREATE OR REPLACE TRIGGER chronicle_capture_insert AFTER INSERT ON %s '
             'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
         EXECUTE pg_catalog.format(
@@ -54,7 +57,7 @@ BEGIN
         UNION
         SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
     LOOP
-        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_insert', 'chronicle_capture_update',
+        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_start', 'chronicle_capture_insert', 'chronicle_capture_update',
                                          'chronicle_capture_delete', 'chronicle_capture_truncate']
         LOOP
             EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_trigger, v_target);

@@ -137,7 +137,7 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, ddl)
-    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation, ddl_log_event.ddl)
+    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation::chronicle.event_operation, ddl_log_event.ddl)
     RETURNING id
 $function$;
 

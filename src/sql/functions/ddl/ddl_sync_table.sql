@@ -51,7 +51,8 @@ DECLARE
 BEGIN
     IF pre_image IS NOT NULL AND (SELECT e.ddl->'columns' FROM chronicle.table_event_log AS e WHERE e.id = pre_image)
                                  = pg_catalog.jsonb_build_array(column_name) THEN
-        UPDATE chronicle.table_event_log AS e SET operation = ddl_event_from_pre_image.operation, ddl = ddl_event_from_pre_image.ddl
+        UPDATE chronicle.table_event_log AS e
+        SET operation = ddl_event_from_pre_image.operation::chronicle.event_operation, ddl = ddl_event_from_pre_image.ddl
         WHERE e.id = pre_image;
         RETURN pre_image;
     END IF;

@@ -65,9 +65,11 @@ BEGIN
                              SELECT p.relid FROM pg_catalog.pg_partition_tree(table_name) AS p) AS r
                 WHERE (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS t
                        WHERE t.tgrelid = r.relid
-                         AND t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
-                                          'chronicle_capture_delete', 'chronicle_capture_truncate')
-                         AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id))) < 4) THEN
+                         AND ((t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
+                                            'chronicle_capture_delete', 'chronicle_capture_truncate')
+                               AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id)))
+                              OR (t.tgname = 'chronicle_capture_start'
+                                  AND t.tgfoid = 'chronicle.stamp_statement()'::pg_catalog.regprocedure))) < 5) THEN
             PERFORM chronicle.install_capture(v_current.table_id, table_name);
             RAISE NOTICE 'table % is already audited with these options; its missing capture triggers are installed again', table_name;
         ELSE

@@ -34,10 +34,8 @@ BEGIN
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
-            INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation)
-            SELECT chronicle.log_transaction(), %1$s, 'BASELINE'
+            SELECT chronicle.log_event(%1$s, 'BASELINE') AS id
             WHERE EXISTS (SELECT FROM %2$s)
-            RETURNING id
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
