@@ -823,6 +823,14 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
+    -- A DROP EXTENSION that did not drop chronicle, after ddl_command_start removed the captures.
+    IF TG_TAG = 'DROP EXTENSION' AND pg_catalog.current_setting('chronicle.captures_removed', true) = 'on' THEN
+        PERFORM pg_catalog.set_config('chronicle.captures_removed', '', true);
+        PERFORM chronicle.install_capture(v.table_id, r.relation)
+        FROM chronicle.audit_table_log AS v
+        CROSS JOIN LATERAL pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS r(relation)
+        WHERE v.valid_until IS NULL AND r.relation IS NOT NULL;
+    END IF;
     -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies).
     -- Allowed: an ALTER TABLE that leaves their structure as it was (storage parameters such as
     -- autovacuum settings, statistics targets, CLUSTER ON).
@@ -1013,6 +1021,19 @@ BEGIN
         PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);
     END IF;
     IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+
+    -- DROP EXTENSION that may name chronicle: the capture triggers and functions of the audited
+    -- tables go first, so the extension drops without CASCADE and leaves no trigger behind that
+    -- would call its functions. If chronicle outlives the statement (the text named it otherwise,
+    -- or the drop failed and a savepoint kept the transaction), ddl_command_end puts them back.
+    IF TG_TAG = 'DROP EXTENSION' THEN
+        IF 'chronicle' = ANY (v_words) THEN
+            PERFORM chronicle.remove_capture(r.table_id, r.relation)
+            FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table;
+            PERFORM pg_catalog.set_config('chronicle.captures_removed', 'on', true);
+        END IF;
         RETURN;
     END IF;
 
@@ -2655,7 +2676,7 @@ BEGIN
     DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
     DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
     CREATE EVENT TRIGGER chronicle_ddl_command_start ON ddl_command_start
-        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP EXTENSION')
         EXECUTE FUNCTION chronicle.ddl_command_start();
     CREATE EVENT TRIGGER chronicle_ddl_command_end ON ddl_command_end
         WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'ALTER SCHEMA', 'CREATE INDEX', 'DROP INDEX',

@@ -8,7 +8,7 @@ BEGIN
     DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
     DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
     CREATE EVENT TRIGGER chronicle_ddl_command_start ON ddl_command_start
-        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP EXTENSION')
         EXECUTE FUNCTION chronicle.ddl_command_start();
     CREATE EVENT TRIGGER chronicle_ddl_command_end ON ddl_command_end
         WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'ALTER SCHEMA', 'CREATE INDEX', 'DROP INDEX',

@@ -337,11 +337,26 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(after).toEqual([]);
   });
 
-  it('DROP EXTENSION chronicle still works, takes the event triggers with it, and DDL is no longer refused', async () => {
-    // the tables still audited carry triggers that call the extension's functions: CASCADE drops them
-    await client.query('DROP EXTENSION chronicle CASCADE');
+  it('a DROP EXTENSION of another extension whose text names chronicle leaves every audit in place', async () => {
+    const before = await client.query(`SELECT tgrelid::regclass::text AS relation, tgname FROM pg_trigger WHERE tgname LIKE 'chronicle%' ORDER BY 1, 2`);
+    expect(before.rows.length).toBeGreaterThan(0);
+    await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+    await client.query('DROP EXTENSION pg_trgm /* not chronicle */');
+    const after = await client.query(`SELECT tgrelid::regclass::text AS relation, tgname FROM pg_trigger WHERE tgname LIKE 'chronicle%' ORDER BY 1, 2`);
+    expect(after.rows).toEqual(before.rows);
+  });
+
+  it('DROP EXTENSION chronicle, without CASCADE while tables are audited, removes the event triggers, every capture trigger and function, and the tables stay writable', async () => {
+    const { rows: audited } = await client.query(`SELECT audited_table::text AS t FROM chronicle.audited_tables ORDER BY 1`);
+    expect(audited.length).toBeGreaterThan(0);
+    await client.query('DROP EXTENSION chronicle');
     const { rows } = await client.query(`SELECT evtname FROM pg_event_trigger WHERE evtname LIKE 'chronicle%'`);
     expect(rows).toEqual([]);
+    const { rows: triggers } = await client.query(`SELECT tgname FROM pg_trigger WHERE tgname LIKE 'chronicle%'`);
+    expect(triggers).toEqual([]);
+    const { rows: functions } = await client.query(`SELECT proname FROM pg_proc WHERE pronamespace = 'chronicle'::regnamespace`);
+    expect(functions).toEqual([]);
+    for (const { t } of audited) await client.query(`DELETE FROM ${t}`);
     await client.query('DROP TYPE ref.mood CASCADE');
   });
 });

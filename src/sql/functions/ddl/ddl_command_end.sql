@@ -14,6 +14,14 @@ DECLARE
     v_table record;
     v_transaction_id bigint;
 BEGIN
+    -- A DROP EXTENSION that did not drop chronicle, after ddl_command_start removed the captures.
+    IF TG_TAG = 'DROP EXTENSION' AND pg_catalog.current_setting('chronicle.captures_removed', true) = 'on' THEN
+        PERFORM pg_catalog.set_config('chronicle.captures_removed', '', true);
+        PERFORM chronicle.install_capture(v.table_id, r.relation)
+        FROM chronicle.audit_table_log AS v
+        CROSS JOIN LATERAL pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS r(relation)
+        WHERE v.valid_until IS NULL AND r.relation IS NOT NULL;
+    END IF;
     -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies).
     -- Allowed: an ALTER TABLE that leaves their structure as it was (storage parameters such as
     -- autovacuum settings, statistics targets, CLUSTER ON).

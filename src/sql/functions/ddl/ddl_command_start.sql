@@ -29,6 +29,19 @@ BEGIN
         RETURN;
     END IF;
 
+    -- DROP EXTENSION that may name chronicle: the capture triggers and functions of the audited
+    -- tables go first, so the extension drops without CASCADE and leaves no trigger behind that
+    -- would call its functions. If chronicle outlives the statement (the text named it otherwise,
+    -- or the drop failed and a savepoint kept the transaction), ddl_command_end puts them back.
+    IF TG_TAG = 'DROP EXTENSION' THEN
+        IF 'chronicle' = ANY (v_words) THEN
+            PERFORM chronicle.remove_capture(r.table_id, r.relation)
+            FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table;
+            PERFORM pg_catalog.set_config('chronicle.captures_removed', 'on', true);
+        END IF;
+        RETURN;
+    END IF;
+
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
             IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
