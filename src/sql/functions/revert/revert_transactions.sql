@@ -46,6 +46,7 @@ DECLARE
     v_expected bigint;
     v_done bigint;
     v_moving bigint;
+    v_uniform boolean;
     v_pending jsonb[];
     v_moved jsonb[];
     v_triggers jsonb;
@@ -245,22 +246,31 @@ BEGIN
         v_key_condition := chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', '(s.k)');
 
         IF v_event.op = 'INSERT' THEN
+            SELECT pg_catalog.count(*) INTO v_expected FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
             EXECUTE pg_catalog.format($sql$
-                WITH s AS MATERIALIZED (
-                    SELECT pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS k
-                    FROM chronicle.row_log AS r
-                    WHERE r.event_id = $1
-                ), d AS (
-                    DELETE FROM %1$s AS t USING s WHERE %2$s RETURNING 1
-                )
-                SELECT (SELECT pg_catalog.count(*) FROM s), (SELECT pg_catalog.count(*) FROM d)$sql$,
-                v_event.relation, v_key_condition)
-            INTO v_expected, v_done USING v_event.id;
+                DELETE FROM %1$s AS t
+                USING chronicle.row_log AS r
+                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS p
+                WHERE r.event_id = $1 AND %2$s$sql$,
+                v_event.relation, chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
+            USING v_event.id;
+            GET DIAGNOSTICS v_done = ROW_COUNT;
 
         ELSIF v_event.op = 'UPDATE' THEN
-            SELECT pg_catalog.array_agg(DISTINCT c::name) INTO v_changed
-            FROM chronicle.row_log AS r CROSS JOIN LATERAL pg_catalog.jsonb_object_keys(r.old_data) AS c
-            WHERE r.event_id = v_event.id;
+            -- The changed columns: usually every entry of a statement names the same ones, checked
+            -- in the same scan that counts the entries (and those that moved a row to another key).
+            SELECT pg_catalog.array_agg(c::name ORDER BY c) INTO v_changed
+            FROM (SELECT r.old_data FROM chronicle.row_log AS r WHERE r.event_id = v_event.id LIMIT 1) AS one,
+                 LATERAL pg_catalog.jsonb_object_keys(one.old_data) AS c;
+            SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE r.old_data ?| v_event.key_columns::text[]),
+                   pg_catalog.bool_and(r.old_data ?& v_changed::text[] AND r.old_data - v_changed::text[] = '{}'::jsonb)
+            INTO v_expected, v_moving, v_uniform
+            FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            IF NOT v_uniform THEN
+                SELECT pg_catalog.array_agg(DISTINCT c::name) INTO v_changed
+                FROM chronicle.row_log AS r CROSS JOIN LATERAL pg_catalog.jsonb_object_keys(r.old_data) AS c
+                WHERE r.event_id = v_event.id;
+            END IF;
             SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') INTO v_bad
             FROM pg_catalog.unnest(v_changed) AS c
             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
@@ -272,32 +282,38 @@ BEGIN
             END IF;
             SELECT pg_catalog.array_agg(c ORDER BY c) INTO v_columns
             FROM pg_catalog.unnest(chronicle.revert_columns(v_event.relation, '{}', false)) AS c WHERE c = ANY (v_changed);
+            -- Each entry sets back the columns of its old_data: all of v_columns when every entry
+            -- names the same ones, else each column only where the entry names it.
             v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
                                                pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
-                                               pg_catalog.string_agg(pg_catalog.format('CASE WHEN s.o ? %L THEN (s.p).%I ELSE t.%I END', c, c, c), ', ' ORDER BY o))
+                                               pg_catalog.string_agg(CASE WHEN v_uniform AND v_moving = 0
+                                                                          THEN pg_catalog.format('p.%I', c)
+                                                                          ELSE pg_catalog.format('CASE WHEN r.old_data ? %L THEN p.%I ELSE t.%I END', c, c, c) END,
+                                                                     ', ' ORDER BY o))
                       FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
             IF v_sql IS NULL THEN
                 -- only columns that cannot be set (generated ones, computed again by the server)
-                SELECT pg_catalog.count(*), 0 INTO v_expected, v_moving FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
                 v_done := v_expected;
+                v_moving := 0;
             ELSE
+                -- Rows that keep their key: one statement. (row_key || old_data: the key and the old values.)
                 EXECUTE pg_catalog.format($sql$
-                    WITH s AS MATERIALIZED (
-                        SELECT r.old_data AS o, r.old_data ?| $2 AS moves,
-                               pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS k,
-                               pg_catalog.jsonb_populate_record(NULL::%1$s, r.old_data) AS p
-                        FROM chronicle.row_log AS r
-                        WHERE r.event_id = $1
-                    ), u AS (
-                        UPDATE %1$s AS t SET %2$s FROM s WHERE NOT s.moves AND %3$s RETURNING 1
-                    )
-                    SELECT (SELECT pg_catalog.count(*) FROM s), (SELECT pg_catalog.count(*) FROM s WHERE s.moves),
-                           (SELECT pg_catalog.count(*) FROM u)$sql$,
-                    v_event.relation, v_sql, v_key_condition)
-                INTO v_expected, v_moving, v_done USING v_event.id, v_event.key_columns::text[];
+                    UPDATE %1$s AS t SET %2$s
+                    FROM chronicle.row_log AS r
+                    CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
+                    WHERE r.event_id = $1 %3$s AND %4$s$sql$,
+                    v_event.relation, v_sql,
+                    CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
+                    chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
+                USING v_event.id, v_event.key_columns::text[];
+                GET DIAGNOSTICS v_done = ROW_COUNT;
             END IF;
             IF v_moving > 0 THEN
                 -- Rows moved to another key: back in waves, each moving the rows whose old key is free.
+                v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
+                                                   pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
+                                                   pg_catalog.string_agg(pg_catalog.format('CASE WHEN s.o ? %L THEN (s.p).%I ELSE t.%I END', c, c, c), ', ' ORDER BY o))
+                          FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
                 SELECT pg_catalog.array_agg(r.row_key) INTO v_pending
                 FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_event.key_columns::text[];
                 LOOP
