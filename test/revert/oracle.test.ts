@@ -1,6 +1,7 @@
 /**
  * Revert oracle (issue 6): a seeded random workload (test/helpers/oracle) over several audited
- * tables at once, with a copy (snapshot) of every table after every transaction. Then, for
+ * tables at once (a composite key, a unique key, quoted names, every common type, 320 columns, a
+ * partitioned table written through its partitions), with a copy (snapshot) of every table after every transaction. Then, for
  * transactions X picked at random, each in a transaction rolled back afterwards:
  *
  * - reverting X and every later transaction gives exactly the copy taken before X;
@@ -23,7 +24,7 @@ import { DatabaseError } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import {
   canonicalTable, comparedColumns, compositeKeyTable, failureReport, installOracleSupport, oracleSeed, oracleTransactions,
-  quotedTable, Rng, runWorkload, snapshot, summary, typesTable, uniqueKeyTable, verifyRun, wideTable,
+  partitionedTable, quotedTable, Rng, runWorkload, snapshot, summary, typesTable, uniqueKeyTable, verifyRun, wideTable,
   type TableModel, type WorkloadRun,
 } from '../helpers/oracle';
 import type { ServerInfo } from '../helpers/servers/types';
@@ -78,6 +79,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await quotedTable(client, server.major),
       await typesTable(client, server.major, 'revert_types'),
       await wideTable(client, server.major, 'revert_wide'),
+      await partitionedTable(client, server.major, 'revert_parted'),
     ];
     run = await runWorkload({ client, major: server.major, seed, transactions, tables, initialRows: 40 });
     console.log(`revert oracle ${server.name}: ${summary(run)}`);
