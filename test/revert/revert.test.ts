@@ -368,11 +368,18 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect(await copyOf(client, 'bad')).toEqual(now);
     });
 
-    it('only chronicle_admin (and superusers) may revert', async () => {
+    it('only chronicle_admin (and superusers) may revert; chronicle_viewer reads revert_log, other roles do not', async () => {
       await client.query('CREATE ROLE revert_nobody LOGIN');
       await client.query('GRANT USAGE ON SCHEMA chronicle TO revert_nobody');
       await client.query('SET ROLE revert_nobody');
       try {
+        expect((await failure(client, 'SELECT * FROM chronicle.revert_transaction($1)', [x])).code).toBe('42501');
+        expect((await failure(client, 'SELECT * FROM chronicle.revert_transactions(ARRAY[$1::bigint])', [x])).code).toBe('42501');
+        expect((await failure(client, 'SELECT * FROM chronicle.revert_log')).code).toBe('42501');
+        await client.query('RESET ROLE');
+        await client.query('GRANT chronicle_viewer TO revert_nobody');
+        await client.query('SET ROLE revert_nobody');
+        expect((await client.query('SELECT * FROM chronicle.revert_log WHERE reverted_transaction_id = $1', [x])).rows).toHaveLength(1);
         expect((await failure(client, 'SELECT * FROM chronicle.revert_transaction($1)', [x])).code).toBe('42501');
       } finally {
         await client.query('RESET ROLE');
