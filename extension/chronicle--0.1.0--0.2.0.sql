@@ -1314,6 +1314,7 @@ BEGIN
         JOIN later_keys AS l ON l.table_id = m.table_id AND l.k = m.k AND l.event_id > m.event_id
         JOIN keys AS k ON k.table_id = m.table_id
         WHERE NOT (m.op = 'UPDATE' AND l.op = 'UPDATE' AND m.row_key = m.old_key AND l.row_key = l.old_key
+                   AND l.old_data IS NOT NULL  -- (without old data, the later UPDATE's columns are unknown)
                    AND (force OR NOT m.old_data ?| ARRAY(SELECT pg_catalog.jsonb_object_keys(l.old_data))));
 
         SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT c.later ORDER BY c.later) INTO v_count, v_later
