@@ -287,6 +287,19 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
   });
 
+  it('a later UPDATE logged without old data is a conflict even on other columns: its columns are unknown', async () => {
+    await client.query('CREATE SCHEMA blind');
+    await client.query('CREATE TABLE blind.t (id integer PRIMARY KEY, a integer, b integer)');
+    await client.query(`SELECT chronicle.create_table_audit('blind.t')`);
+    await tx(client, 'INSERT INTO blind.t VALUES (1, 1, 1)');
+    const x = await tx(client, 'UPDATE blind.t SET a = 2 WHERE id = 1');
+    await client.query(`SELECT chronicle.create_table_audit('blind.t', log_old_data => false)`);
+    const y = await tx(client, 'UPDATE blind.t SET b = 2 WHERE id = 1');
+    const error = await failure(client, 'SELECT * FROM chronicle.revert_transaction($1, force => true)', [x]);
+    expect([error.code, error.message]).toEqual(['55000', expect.stringContaining(`later transactions {${y}}`)]);
+    expect((await client.query('SELECT a, b FROM blind.t')).rows).toEqual([{ a: 2, b: 2 }]);
+  });
+
   describe('bad input: a clear error (SQLSTATE, HINT) and nothing changed', () => {
     let x: number;
     let before: Record<string, string[]>;
