@@ -59,3 +59,22 @@ GRANT EXECUTE ON FUNCTION
     chronicle.drop_schema_audit(name, boolean),
     chronicle.sync_table_structure(regclass)
     TO chronicle_admin;
+
+-- Revert (issue 6): chronicle_admin reverts; chronicle_viewer reads which transactions were reverted.
+REVOKE ALL ON TABLE chronicle.revert_log FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
+REVOKE ALL ON FUNCTION
+    chronicle.revert_key_condition(regclass, name[], text, text),
+    chronicle.revert_columns(regclass, name[], boolean),
+    chronicle.revert_active_revert(bigint),
+    chronicle.revert_set_triggers(regclass[], name[], jsonb),
+    chronicle.revert_check_foreign_keys(regclass[]),
+    chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),
+    chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
+    chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),
+    chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
+    chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
+    TO chronicle_admin;

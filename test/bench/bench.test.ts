@@ -15,7 +15,9 @@ import { renderInstructionReport, renderReport } from './report';
 import { writeResultsFile, type BenchOptions, type BenchResults, type WorkloadId } from './results';
 
 const OPTIONS: BenchOptions = { rows: 500, repetitions: 1, transactions: 20 };
-const CHANGED_ROWS: Record<WorkloadId, number> = { insert: 500, update: 500, single_row_update: 20, ten_row_update: 200, delete: 500 };
+const CHANGED_ROWS: Record<WorkloadId, number> = {
+  insert: 500, update: 500, revert_update: 500, single_row_update: 20, ten_row_update: 200, delete: 500, revert_delete: 500,
+};
 const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
 
 function capture(): Output & { text(): string } {
@@ -52,7 +54,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   });
 
   it('runs every workload once on each table, both changing the same rows and the audited one logging each', () => {
-    expect(results.workloads.map((w) => w.id)).toEqual(['insert', 'update', 'single_row_update', 'ten_row_update', 'delete']);
+    expect(results.workloads.map((w) => w.id)).toEqual(['insert', 'update', 'revert_update', 'single_row_update', 'ten_row_update', 'delete', 'revert_delete']);
     for (const w of results.workloads) {
       const expected = CHANGED_ROWS[w.id];
       expect(w.unaudited).toEqual([{ ms: expect.any(Number), changedRows: expected }]);
@@ -70,26 +72,30 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     );
     expect(logged.rows).toEqual([
       { operation: 'DELETE', rows: 500 },
-      { operation: 'INSERT', rows: 500 },
-      { operation: 'UPDATE', rows: 500 + 20 + 200 },
+      { operation: 'INSERT', rows: 500 + 500 },
+      { operation: 'UPDATE', rows: 500 + 500 + 20 + 200 },
     ]);
-    // one transaction per bulk statement, per single-row transaction and per 10-row statement
+    // one transaction per bulk statement, per revert, per single-row transaction and per 10-row statement
     const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle.transaction_log');
-    expect(transactions.rows[0].n).toBe(3 + 20 + 20);
+    expect(transactions.rows[0].n).toBe(3 + 2 + 20 + 20);
+    // each revert names what it reverted
+    const reverts = await client.query(`SELECT count(*)::integer AS n FROM chronicle.transaction_log WHERE session_info ? 'chronicle_reverted'`);
+    expect(reverts.rows[0].n).toBe(2);
   });
 
   it('measures log growth for the bulk workloads', () => {
-    for (const id of ['insert', 'update', 'delete']) {
+    for (const id of ['insert', 'update', 'delete', 'revert_update', 'revert_delete']) {
       const w = results.workloads.find((x) => x.id === id)!;
       expect(w.audited[0].logBytes.row_log).toBeGreaterThan(0);
       for (const bytes of Object.values(w.audited[0].logBytes)) expect(bytes).toBeGreaterThanOrEqual(0);
     }
   });
 
-  it('summarizes every workload, the DELETE also against the unaudited INSERT, and renders them', () => {
+  it('summarizes every workload, the DELETE also against the unaudited INSERT, the reverts against the inverse statements, and renders them', () => {
     expect(results.summary.map((r) => r.workload)).toEqual([
       'bulk INSERT', 'bulk UPDATE of 1 column', 'bulk DELETE', 'bulk DELETE, audited vs unaudited INSERT',
       'single-row UPDATE, per transaction', '10-row UPDATE, per statement',
+      'revert of the bulk UPDATE (vs the inverse UPDATE)', 'revert of the bulk DELETE (vs an INSERT of the rows)',
     ]);
     for (const r of results.summary) {
       for (const figure of [r.unauditedMs, r.auditedMs, r.ratio]) expect(Number.isFinite(figure) && figure > 0).toBe(true);
@@ -117,7 +123,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(output.text()).toContain(`results written to ${path}`);
     const written = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
     expect(written.options).toEqual({ rows: 100, repetitions: 1, transactions: 5 });
-    expect(written.summary).toHaveLength(6);
+    expect(written.summary).toHaveLength(8);
     const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'chronicle\\_bench\\_%'");
     expect(left.rows).toEqual([]);
   });

@@ -32,7 +32,7 @@ export interface AuditedRun extends Run {
   logBytes: Record<string, number>;
 }
 
-export type WorkloadId = 'insert' | 'update' | 'single_row_update' | 'ten_row_update' | 'delete';
+export type WorkloadId = 'insert' | 'update' | 'revert_update' | 'single_row_update' | 'ten_row_update' | 'delete' | 'revert_delete';
 
 export interface WorkloadResult {
   id: WorkloadId;

@@ -23,7 +23,8 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     if (!found) throw new RangeError(`no results for workload ${id}`);
     return found;
   };
-  const [insert, update, del, single, ten] = (['insert', 'update', 'delete', 'single_row_update', 'ten_row_update'] as const).map(find);
+  const [insert, update, del, single, ten, revertUpdate, revertDelete] =
+    (['insert', 'update', 'delete', 'single_row_update', 'ten_row_update', 'revert_update', 'revert_delete'] as const).map(find);
   return [
     measured(insert),
     measured(update),
@@ -33,5 +34,9 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     row(`${del.title}, audited vs unaudited INSERT`, insert.unaudited, del.audited, null),
     measured(single),
     measured(ten),
+    // revert_transaction (logged, itself revertable) against the hand-written inverse statement
+    // on the unaudited table: the inverse UPDATE, and an INSERT of the deleted rows.
+    measured(revertUpdate),
+    measured(revertDelete),
   ];
 }

@@ -1,6 +1,7 @@
 /**
  * The workloads, in the order a repetition runs them: each leaves the table in the state the
- * next one starts from (INSERT fills it, the UPDATEs change it, DELETE empties it).
+ * next one starts from (INSERT fills it, the UPDATEs change it, DELETE empties it; each revert
+ * undoes the workload before it).
  */
 import type { Client } from 'pg';
 import format from 'pg-format';
@@ -49,6 +50,22 @@ async function manyUpdates(context: WorkloadContext, name: string, where: string
   return { ms: median(latencies), changedRows };
 }
 
+/**
+ * Undoes the table's last transaction: on the audited table with chronicle.revert_transaction
+ * (logged, itself revertable), on the unaudited one with the hand-written inverse statement.
+ * changedRows is the sum of the rows the revert reports per event.
+ */
+async function revertLast(context: WorkloadContext, inverse: string): Promise<Run> {
+  const { client, label } = context;
+  if (label === 'unaudited') return statement(context, inverse);
+  const { rows: [last] } = await client.query<{ id: string }>('SELECT max(id) AS id FROM chronicle.transaction_log');
+  const start = process.hrtime.bigint();
+  const { rows: [result] } = await client.query<{ n: string | null }>(
+    'SELECT sum(row_count) AS n FROM chronicle.revert_transaction($1::bigint)', [last.id],
+  );
+  return { ms: Number(process.hrtime.bigint() - start) / 1e6, changedRows: Number(result.n ?? 0) };
+}
+
 export const WORKLOADS: Workload[] = [
   {
     id: 'insert',
@@ -59,6 +76,11 @@ export const WORKLOADS: Workload[] = [
     id: 'update',
     title: 'bulk UPDATE of 1 column',
     run: (c) => statement(c, format('UPDATE %s SET a = a + 1', c.table)),
+  },
+  {
+    id: 'revert_update',
+    title: 'revert of the bulk UPDATE (vs the inverse UPDATE)',
+    run: (c) => revertLast(c, format('UPDATE %s SET a = a - 1', c.table)),
   },
   {
     id: 'single_row_update',
@@ -74,5 +96,10 @@ export const WORKLOADS: Workload[] = [
     id: 'delete',
     title: 'bulk DELETE',
     run: (c) => statement(c, format('DELETE FROM %s', c.table)),
+  },
+  {
+    id: 'revert_delete',
+    title: 'revert of the bulk DELETE (vs an INSERT of the rows)',
+    run: (c) => revertLast(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
   },
 ];

@@ -67,7 +67,7 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     expect(JSON.parse(report.stdout)).toMatchObject({
       installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: [],
       ddlCaptureEnabled: true, inactiveEventTriggers: [],
-      logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'row_log', 'table_event_log', 'transaction_log']
+      logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'revert_log', 'row_log', 'table_event_log', 'transaction_log']
         .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
     });
     const text = await runCli(['status', '--db', url]);

@@ -10,7 +10,7 @@
  */
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from 'pg';
+import type { Client, DatabaseError } from 'pg';
 import type { NoticeMessage } from 'pg-protocol/dist/messages';
 import { packageRoot } from '../../src/package-root';
 import { runCli } from '../helpers/cli';
@@ -74,6 +74,16 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       { operation: 'INSERT', row_key: { id: 2 }, old_data: null },
       { operation: 'UPDATE', row_key: { id: 2 }, old_data: { v: 'b' } },
     ]);
+  });
+
+  it('refuses a revert, which needs a superuser install, with 42501 and a HINT, changing nothing', async () => {
+    const { rows: [last] } = await client.query('SELECT max(id) AS id FROM chronicle.transaction_log');
+    const before = (await client.query('SELECT * FROM public.t ORDER BY id')).rows;
+    const error = await client.query('SELECT * FROM chronicle.revert_transaction($1)', [last.id]).then(() => undefined, (e: DatabaseError) => e);
+    expect(error?.code).toBe('42501');
+    expect(error?.message).toBe('cannot revert: chronicle was installed without a superuser');
+    expect(error?.hint).toMatch(/installed \(or updated\) by a superuser/);
+    expect((await client.query('SELECT * FROM public.t ORDER BY id')).rows).toEqual(before);
   });
 
   it('a column change unseen breaks the capture of the table until sync_table_structure records the new shape, saying which values were not logged', async () => {

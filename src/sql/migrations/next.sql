@@ -285,3 +285,23 @@ COMMENT ON COLUMN chronicle.auto_audit_schema.except_tables IS 'Tables never aud
 COMMENT ON COLUMN chronicle.auto_audit_schema.pending_tables IS
     'Tables created without a row key: audited when they get one (only these, so that restoring a dump never audits a table twice).';
 SELECT pg_catalog.pg_extension_config_dump('chronicle.auto_audit_schema', '');
+
+-- ==== Revert (issue 6) ====
+
+-- Which transactions each revert reverted (chronicle.revert_transactions). Written only by the
+-- revert itself, so a transaction counts as reverted only by a real revert, never by an
+-- annotation a role could set in chronicle.session_info (the revert also records the ids there,
+-- as {"chronicle_reverted": [...]}, for readers of transaction_log).
+CREATE TABLE chronicle.revert_log (
+    reverted_transaction_id bigint NOT NULL,
+    revert_transaction_id bigint NOT NULL,
+    CONSTRAINT revert_log_pkey PRIMARY KEY (reverted_transaction_id, revert_transaction_id)
+);
+CREATE INDEX revert_log_revert_idx ON chronicle.revert_log (revert_transaction_id);
+
+COMMENT ON TABLE chronicle.revert_log IS
+    'One row per transaction reverted by chronicle.revert_transactions, and the transaction that reverted it.';
+COMMENT ON COLUMN chronicle.revert_log.reverted_transaction_id IS 'transaction_log id of the reverted transaction.';
+COMMENT ON COLUMN chronicle.revert_log.revert_transaction_id IS 'transaction_log id of the transaction that reverted it.';
+
+SELECT pg_catalog.pg_extension_config_dump('chronicle.revert_log', '');

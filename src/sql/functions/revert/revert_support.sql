@@ -1,0 +1,193 @@
+-- Support for chronicle.revert_transactions: SQL fragments rendered from the catalog (key
+-- matching, column lists), the revert chain, triggers during a revert, and the foreign-key check.
+
+-- The SQL condition matching rows of two aliases of a relation's row type on its key columns,
+-- each compared with the equality operator of its type's default btree operator class (the one
+-- a unique key uses), named with its schema so that no search_path is needed, e.g.
+-- t."id" OPERATOR(pg_catalog.=) s."id". Types without such an operator of their own (arrays,
+-- enums, ranges) use pg_catalog's polymorphic one.
+CREATE OR REPLACE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('%s.%I OPERATOR(%s) %s.%I', left_alias, k.name,
+                                 coalesce(op.name, 'pg_catalog.='), right_alias, k.name),
+               ' AND ' ORDER BY k.ord)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped
+    JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+    LEFT JOIN LATERAL (
+        SELECT pg_catalog.format('%I.%s', n.nspname, o.oprname) AS name
+        FROM pg_catalog.pg_opclass AS c
+        JOIN pg_catalog.pg_am AS am ON am.oid = c.opcmethod AND am.amname = 'btree'
+        JOIN pg_catalog.pg_amop AS ao
+          ON ao.amopfamily = c.opcfamily AND ao.amoplefttype = c.opcintype
+         AND ao.amoprighttype = c.opcintype AND ao.amopstrategy = 3
+        JOIN pg_catalog.pg_operator AS o ON o.oid = ao.amopopr
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = o.oprnamespace
+        WHERE c.opcdefault
+          AND c.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        LIMIT 1
+    ) AS op ON true
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_key_condition(regclass, name[], text, text) IS
+    'Internal, for revert: the condition matching two row aliases of a relation on its key columns.';
+
+-- The columns a revert writes: every column but dropped and generated ones; without the excluded
+-- columns when for_insert (they are not logged, so a re-inserted row gets their default); without
+-- identity columns GENERATED ALWAYS when not for_insert (an UPDATE cannot set them).
+CREATE OR REPLACE FUNCTION chronicle.revert_columns(relation regclass, excluded_columns name[], for_insert boolean)
+RETURNS name[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      AND (NOT for_insert OR a.attname <> ALL (excluded_columns))
+      AND (for_insert OR a.attidentity <> 'a')
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
+    'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
+
+-- The revert in force of a transaction: the transaction that reverted it and was not itself
+-- reverted (recursively), or NULL when the transaction's changes stand.
+CREATE OR REPLACE FUNCTION chronicle.revert_active_revert(transaction_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_revert bigint;
+BEGIN
+    FOR v_revert IN
+        SELECT r.revert_transaction_id FROM chronicle.revert_log AS r
+        WHERE r.reverted_transaction_id = revert_active_revert.transaction_id
+        ORDER BY r.revert_transaction_id DESC
+    LOOP
+        IF chronicle.revert_active_revert(v_revert) IS NULL THEN
+            RETURN v_revert;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_active_revert(bigint) IS
+    'Internal, for revert: the transaction whose revert of the given transaction is in force (not itself reverted), or NULL.';
+
+-- Sets the user triggers of the relations (and their partitions) for a revert, or back:
+-- when starting, chronicle's capture triggers and the triggers named in keep fire ALWAYS (the
+-- revert runs with session_replication_role = replica, so that foreign-key actions and checks
+-- do not fire and the logged changes of every table are undone exactly), every other user
+-- trigger is disabled; returns what to restore. When restoring, sets each back as it was.
+CREATE OR REPLACE FUNCTION chronicle.revert_set_triggers(relations regclass[], keep name[], restore jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_trigger record;
+    v_saved jsonb := '[]';
+    v_item jsonb;
+    v_current "char";
+BEGIN
+    IF restore IS NOT NULL THEN
+        FOR v_item IN SELECT x FROM pg_catalog.jsonb_array_elements(restore) AS x LOOP
+            SELECT t.tgenabled INTO v_current FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = (v_item ->> 'relation')::oid AND t.tgname = (v_item ->> 'trigger');
+            CONTINUE WHEN v_current IS NULL OR v_current = (v_item ->> 'enabled')::"char";
+            EXECUTE pg_catalog.format('ALTER TABLE %s %s TRIGGER %I', (v_item ->> 'relation')::oid::regclass,
+                CASE v_item ->> 'enabled' WHEN 'O' THEN 'ENABLE' WHEN 'A' THEN 'ENABLE ALWAYS'
+                                          WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'DISABLE' END,
+                v_item ->> 'trigger');
+        END LOOP;
+        RETURN NULL;
+    END IF;
+    FOR v_trigger IN
+        SELECT t.tgrelid, t.tgname, t.tgenabled,
+               CASE WHEN t.tgname LIKE 'chronicle\_capture\_%' OR t.tgname = ANY (keep) THEN 'A' ELSE 'D' END AS wanted
+        FROM pg_catalog.pg_trigger AS t
+        WHERE NOT t.tgisinternal
+          AND t.tgrelid IN (SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
+                            UNION
+                            SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
+                                   LATERAL pg_catalog.pg_partition_tree(r.relation) AS p)
+        ORDER BY t.tgrelid, t.tgname
+    LOOP
+        v_saved := v_saved || pg_catalog.jsonb_build_object('relation', v_trigger.tgrelid::bigint, 'trigger', v_trigger.tgname,
+                                                             'enabled', v_trigger.tgenabled::text);
+    END LOOP;
+    FOR v_item IN SELECT x FROM pg_catalog.jsonb_array_elements(v_saved) AS x LOOP
+        -- (re-read: altering a partitioned table's trigger may have altered its partitions' clones)
+        SELECT t.tgenabled INTO v_current FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgrelid = (v_item ->> 'relation')::oid AND t.tgname = (v_item ->> 'trigger');
+        IF (v_item ->> 'trigger') LIKE 'chronicle\_capture\_%' OR (v_item ->> 'trigger') = ANY (keep) THEN
+            CONTINUE WHEN v_current = 'A';
+            EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', (v_item ->> 'relation')::oid::regclass, v_item ->> 'trigger');
+        ELSE
+            CONTINUE WHEN v_current = 'D';
+            EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', (v_item ->> 'relation')::oid::regclass, v_item ->> 'trigger');
+        END IF;
+    END LOOP;
+    RETURN v_saved;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_set_triggers(regclass[], name[], jsonb) IS
+    'Internal, for revert: sets the user triggers of the reverted tables for the revert (capture and kept triggers ALWAYS, others disabled), or restores them.';
+
+-- After a revert (which runs without foreign-key triggers): raises foreign_key_violation if a
+-- foreign key from or to one of the relations is not satisfied, one anti-join per constraint.
+CREATE OR REPLACE FUNCTION chronicle.revert_check_foreign_keys(relations regclass[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_constraint record;
+    v_bad text;
+BEGIN
+    FOR v_constraint IN
+        SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
+               pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', ca.attname), ' AND ' ORDER BY k.ord) AS not_null,
+               pg_catalog.string_agg(pg_catalog.format('p.%I OPERATOR(%I.%s) c.%I', pa.attname, n.nspname, o.oprname, ca.attname),
+                                     ' AND ' ORDER BY k.ord) AS matches,
+               pg_catalog.string_agg(pg_catalog.format('c.%I::text', ca.attname), ' || '', '' || ' ORDER BY k.ord) AS shown
+        FROM pg_catalog.pg_constraint AS c
+        CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(c.conkey), pg_catalog.unnest(c.confkey), pg_catalog.unnest(c.conpfeqop))
+                           WITH ORDINALITY AS k(child_col, parent_col, op, ord)
+        JOIN pg_catalog.pg_attribute AS ca ON ca.attrelid = c.conrelid AND ca.attnum = k.child_col
+        JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = c.confrelid AND pa.attnum = k.parent_col
+        JOIN pg_catalog.pg_operator AS o ON o.oid = k.op
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = o.oprnamespace
+        WHERE c.contype = 'f' AND c.conparentid = 0
+          AND (c.conrelid = ANY (relations::oid[]) OR c.confrelid = ANY (relations::oid[]))
+        GROUP BY c.oid, c.conname, c.conrelid, c.confrelid
+        ORDER BY c.conname
+    LOOP
+        EXECUTE pg_catalog.format(
+            'SELECT %s FROM %s AS c WHERE %s AND NOT EXISTS (SELECT FROM %s AS p WHERE %s) LIMIT 1',
+            v_constraint.shown, v_constraint.child, v_constraint.not_null, v_constraint.parent, v_constraint.matches)
+        INTO v_bad;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'revert would violate foreign key % of %: a row references (%) in %, which would not exist',
+                    v_constraint.conname, v_constraint.child, v_bad, v_constraint.parent
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'A change to a table that is not audited (or not reverted) depends on the reverted rows: revert it by hand first, or include the transactions that made it (include_later => true). Nothing was changed.';
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_check_foreign_keys(regclass[]) IS
+    'Internal, for revert: raises foreign_key_violation if a foreign key from or to the relations is not satisfied.';
