@@ -2510,8 +2510,11 @@ BEGIN
         WITH keys AS (
             SELECT v.table_id, v.key_columns::text[] AS key_columns, pg_catalog.format('%I.%I', v.schema_name, v.table_name) AS name
             FROM chronicle.audit_table_log AS v WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL
-        ), mine AS (
-            SELECT e.transaction_id AS tx, e.table_id, r.event_id, e.operation::text AS op, r.row_key, r.old_data,
+        ), entries AS (
+            -- the reverted transactions' entries, and later transactions' entries on their tables;
+            -- old_key: the row's key before the change
+            SELECT e.transaction_id = ANY (v_set) AS mine, e.transaction_id AS tx, e.table_id, r.event_id,
+                   e.operation::text AS op, r.row_key, r.old_data,
                    CASE WHEN e.operation::text = 'UPDATE' AND r.old_data ?| k.key_columns
                         THEN (SELECT pg_catalog.jsonb_object_agg(c, coalesce(r.old_data -> c, r.row_key -> c))
                               FROM pg_catalog.jsonb_object_keys(r.row_key) AS c)
@@ -2519,18 +2522,12 @@ BEGIN
             FROM chronicle.table_event_log AS e
             JOIN chronicle.row_log AS r ON r.event_id = e.id
             JOIN keys AS k ON k.table_id = e.table_id
-            WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-        ), later AS (
-            SELECT e.transaction_id AS tx, e.table_id, r.event_id, e.operation::text AS op, r.row_key, r.old_data,
-                   CASE WHEN e.operation::text = 'UPDATE' AND r.old_data ?| k.key_columns
-                        THEN (SELECT pg_catalog.jsonb_object_agg(c, coalesce(r.old_data -> c, r.row_key -> c))
-                              FROM pg_catalog.jsonb_object_keys(r.row_key) AS c)
-                        ELSE r.row_key END AS old_key
-            FROM chronicle.table_event_log AS e
-            JOIN chronicle.row_log AS r ON r.event_id = e.id
-            JOIN keys AS k ON k.table_id = e.table_id
-            WHERE e.id > v_min_event AND e.transaction_id <> ALL (v_set)
+            WHERE (e.transaction_id = ANY (v_set) OR e.id > v_min_event)
               AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        ), mine AS (
+            SELECT * FROM entries WHERE mine
+        ), later AS (
+            SELECT * FROM entries WHERE NOT mine
         ), mine_keys AS (
             SELECT DISTINCT m.*, x.k FROM mine AS m CROSS JOIN LATERAL (VALUES (m.row_key), (m.old_key)) AS x(k)
         ), later_keys AS (
