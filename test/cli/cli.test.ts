@@ -10,6 +10,7 @@ import { catalogSnapshot } from '../helpers/catalog';
 import { runCli } from '../helpers/cli';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import { serverUrl, type ServerInfo } from '../helpers/servers/types';
+import { ALL_VERSIONS, DEFAULT_VERSION } from '../helpers/versions';
 
 const servers = testServers();
 const created: [ServerInfo, string][] = [];
@@ -45,27 +46,27 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     const { name, url } = await freshDatabase(server, 'install');
     const first = await runCli(['install', '--db', url, ...filesOption(server)]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toContain('installed chronicle 0.2.0');
-    expect(await installedVersion(server, name)).toBe('0.2.0');
+    expect(first.stdout).toContain(`installed chronicle ${DEFAULT_VERSION}`);
+    expect(await installedVersion(server, name)).toBe(DEFAULT_VERSION);
     const second = await runCli(['install', '--db', url, '--skip-files']);
     expect(second).toMatchObject({ code: 0 });
-    expect(second.stdout).toContain('chronicle 0.2.0 is already installed; nothing to do');
+    expect(second.stdout).toContain(`chronicle ${DEFAULT_VERSION} is already installed; nothing to do`);
   });
 
   it('installs an older version, upgrades it printing from -> to, and reports status', async () => {
     const { name, url } = await freshDatabase(server, 'upgrade');
     expect((await runCli(['install', '--db', url, '--skip-files', '--version', '0.1.0'])).code).toBe(0);
     const installed = await runCli(['install', '--db', url, '--skip-files']);
-    expect(installed.stdout).toContain('version 0.2.0 is available: run `pg-chronicle upgrade`');
+    expect(installed.stdout).toContain(`version ${DEFAULT_VERSION} is available: run \`pg-chronicle upgrade\``);
     const upgraded = await runCli(['upgrade', '--db', url]);
-    expect(upgraded).toMatchObject({ code: 0, stdout: 'chronicle 0.1.0 -> 0.2.0\n' });
-    expect(await installedVersion(server, name)).toBe('0.2.0');
+    expect(upgraded).toMatchObject({ code: 0, stdout: `chronicle 0.1.0 -> ${DEFAULT_VERSION}\n` });
+    expect(await installedVersion(server, name)).toBe(DEFAULT_VERSION);
     const again = await runCli(['upgrade', '--db', url]);
-    expect(again).toMatchObject({ code: 0, stdout: 'chronicle 0.2.0 is already at 0.2.0; nothing to do\n' });
+    expect(again).toMatchObject({ code: 0, stdout: `chronicle ${DEFAULT_VERSION} is already at ${DEFAULT_VERSION}; nothing to do\n` });
     const report = await runCli(['status', '--db', url, '--json']);
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({
-      installed: '0.2.0', defaultVersion: '0.2.0', available: ['0.1.0', '0.2.0'], database: name, auditedTables: [],
+      installed: DEFAULT_VERSION, defaultVersion: DEFAULT_VERSION, available: ALL_VERSIONS, database: name, auditedTables: [],
       ddlCaptureEnabled: true, inactiveEventTriggers: [],
       logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'revert_log', 'row_log', 'table_event_log', 'transaction_log']
         .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
@@ -121,7 +122,7 @@ describe('failures', () => {
     await runCli(['install', '--db', url, '--skip-files', '--version', '0.1.0']);
     const result = await runCli(['upgrade', '--db', url, '--to', '9.9.9']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('pg-chronicle: chronicle version "9.9.9" is not available on this server\nhint: available versions: 0.1.0, 0.2.0\n');
+    expect(result.stderr).toBe(`pg-chronicle: chronicle version "9.9.9" is not available on this server\nhint: available versions: ${ALL_VERSIONS.join(', ')}\n`);
     expect(await installedVersion(server, name)).toBe('0.1.0');
   });
 
@@ -229,7 +230,7 @@ describe('failures', () => {
     const { name, url } = await freshDatabase(server, 'race');
     const results = await Promise.all([1, 2, 3].map(() => runCli(['install', '--db', url, ...filesOption(server)])));
     expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
-    const outcomes = results.map((r) => (r.stdout.includes('installed chronicle 0.2.0') ? 'installed' : r.stdout.includes('already installed') ? 'already' : r.stdout));
+    const outcomes = results.map((r) => (r.stdout.includes(`installed chronicle ${DEFAULT_VERSION}`) ? 'installed' : r.stdout.includes('already installed') ? 'already' : r.stdout));
     expect(outcomes.sort()).toEqual(['already', 'already', 'installed']);
     const reference = await freshDatabase(server, 'race_ref');
     const [raced, fresh] = await Promise.all([name, reference.name].map(async (db) => {

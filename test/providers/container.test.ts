@@ -5,6 +5,7 @@
 import { Client } from 'pg';
 import { ContainerRuntimeUnavailableError, requireContainerRuntime, startContainer } from '../helpers/servers/container';
 import { serverUrl } from '../helpers/servers/types';
+import { DEFAULT_VERSION } from '../helpers/versions';
 
 it('runs chronicle in a postgres container where Docker is reachable, and refuses clearly where it is not', async () => {
   const unavailable = await requireContainerRuntime().then(() => undefined, (error: unknown) => error);
@@ -15,7 +16,7 @@ it('runs chronicle in a postgres container where Docker is reachable, and refuse
       await client.connect();
       await client.query('CREATE EXTENSION chronicle');
       const { rows } = await client.query('SELECT chronicle.version() AS version');
-      expect(rows[0].version).toBe('0.2.0');
+      expect(rows[0].version).toBe(DEFAULT_VERSION);
     } finally {
       await client.end();
       await server.stop();

@@ -13,6 +13,7 @@ import { startLocalCluster } from '../helpers/servers/local-cluster';
 import { selectedProvider } from '../helpers/servers';
 import { findSystemInstallation, make, systemPgConfig } from '../helpers/servers/system';
 import { serverUrl } from '../helpers/servers/types';
+import { DEFAULT_VERSION } from '../helpers/versions';
 
 const installation = findSystemInstallation();
 const packaged = readdirSync(join(packageRoot(), 'extension')).sort();
@@ -64,7 +65,7 @@ if (installation === undefined) {
           await client.query("CREATE EXTENSION chronicle VERSION '0.1.0'");
           await client.query('ALTER EXTENSION chronicle UPDATE');
           const { rows } = await client.query('SELECT chronicle.version() AS version');
-          expect(rows[0].version).toBe('0.2.0');
+          expect(rows[0].version).toBe(DEFAULT_VERSION);
         } finally {
           await client.end();
         }

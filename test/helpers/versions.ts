@@ -1,0 +1,15 @@
+/** The extension's versions, read from control/releases.json, so tests follow each release. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root';
+
+const history = JSON.parse(readFileSync(join(packageRoot(), 'control', 'releases.json'), 'utf8')) as {
+  next: string;
+  releases: { version: string }[];
+};
+
+/** the version under development: the control file's default_version */
+export const DEFAULT_VERSION = history.next;
+
+/** every version a server can install, oldest first */
+export const ALL_VERSIONS = [...history.releases.map((r) => r.version), history.next];
