@@ -382,11 +382,9 @@ BEGIN
 
     v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
-           pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
-           pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
-    INTO v_key_new, v_key_old, v_key_table
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key_new := chronicle.capture_key_arguments(v_version.key_columns, 'n');
+    v_key_old := chronicle.capture_key_arguments(v_version.key_columns, 'o');
+    v_key_table := chronicle.capture_key_arguments(v_version.key_columns, 't');
 
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.
@@ -716,6 +714,21 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
     'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
+
+-- The arguments of pg_catalog.jsonb_build_object that make a row's key object from a row alias,
+-- e.g. 'id', t.id: the one spelling of row_key for the capture, the baseline and DDL capture.
+CREATE FUNCTION chronicle.capture_key_arguments(key_columns name[], row_alias text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', k.name, row_alias, k.name), ', ' ORDER BY k.ord)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
+    'Internal, for generating capture SQL: the jsonb_build_object arguments of a row''s key object, from a row alias.';
 
 -- ==== functions (src/sql/functions/capture/install_capture.sql)
 -- (Re)creates the capture trigger function of an audited table and its triggers on the table
@@ -1370,8 +1383,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key := chronicle.capture_key_arguments(v_version.key_columns, 't');
     IF columns IS NULL THEN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
     ELSE
@@ -1702,8 +1714,7 @@ BEGIN
     END IF;
 
     v_transaction_id := chronicle.log_transaction();
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key_object
-    FROM pg_catalog.unnest(v_key) WITH ORDINALITY AS k(name, ord);
+    v_key_object := chronicle.capture_key_arguments(v_key, 't');
 
     -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
     -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
@@ -1782,8 +1793,7 @@ BEGIN
             'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
                             WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
             relation,
-            (SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
-             FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)),
+            chronicle.capture_key_arguments(v_version.key_columns, 't'),
             v_change.attname,
             chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
         INTO v_rewritten USING v_change.pre_image;
@@ -3134,8 +3144,7 @@ BEGIN
             USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
     END IF;
 
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
-    FROM pg_catalog.unnest(v_current.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key := chronicle.capture_key_arguments(v_current.key_columns, 't');
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
@@ -3387,6 +3396,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
+    chronicle.capture_key_arguments(name[], text),
     chronicle.install_capture(bigint, regclass),
     chronicle.remove_capture(bigint, regclass),
     chronicle.audit_key_columns(regclass),

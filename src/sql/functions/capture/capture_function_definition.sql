@@ -42,11 +42,9 @@ BEGIN
 
     v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, n.%I', k.name, k.name), ', ' ORDER BY k.ord),
-           pg_catalog.string_agg(pg_catalog.format('%L, o.%I', k.name, k.name), ', ' ORDER BY k.ord),
-           pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
-    INTO v_key_new, v_key_old, v_key_table
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key_new := chronicle.capture_key_arguments(v_version.key_columns, 'n');
+    v_key_old := chronicle.capture_key_arguments(v_version.key_columns, 'o');
+    v_key_table := chronicle.capture_key_arguments(v_version.key_columns, 't');
 
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.

@@ -162,3 +162,18 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
     'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
+
+-- The arguments of pg_catalog.jsonb_build_object that make a row's key object from a row alias,
+-- e.g. 'id', t.id: the one spelling of row_key for the capture, the baseline and DDL capture.
+CREATE OR REPLACE FUNCTION chronicle.capture_key_arguments(key_columns name[], row_alias text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', k.name, row_alias, k.name), ', ' ORDER BY k.ord)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
+    'Internal, for generating capture SQL: the jsonb_build_object arguments of a row''s key object, from a row alias.';

@@ -170,8 +170,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key := chronicle.capture_key_arguments(v_version.key_columns, 't');
     IF columns IS NULL THEN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
     ELSE

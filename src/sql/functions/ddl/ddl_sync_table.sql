@@ -166,8 +166,7 @@ BEGIN
     END IF;
 
     v_transaction_id := chronicle.log_transaction();
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key_object
-    FROM pg_catalog.unnest(v_key) WITH ORDINALITY AS k(name, ord);
+    v_key_object := chronicle.capture_key_arguments(v_key, 't');
 
     -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
     -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
@@ -246,8 +245,7 @@ BEGIN
             'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
                             WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
             relation,
-            (SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord)
-             FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)),
+            chronicle.capture_key_arguments(v_version.key_columns, 't'),
             v_change.attname,
             chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
         INTO v_rewritten USING v_change.pre_image;

@@ -29,8 +29,7 @@ BEGIN
             USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
     END IF;
 
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, t.%I', k.name, k.name), ', ' ORDER BY k.ord) INTO v_key
-    FROM pg_catalog.unnest(v_current.key_columns) WITH ORDINALITY AS k(name, ord);
+    v_key := chronicle.capture_key_arguments(v_current.key_columns, 't');
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
