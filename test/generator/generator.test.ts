@@ -8,6 +8,12 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root';
 import { check, generate, release } from '../../src/generator/main';
 import { ControlMetadataError, DriftError, SourceRuleError } from '../../src/generator/errors';
+import { DEFAULT_VERSION, FIRST_RELEASE, LAST_RELEASE, nextMinorVersion } from '../helpers/versions';
+
+const RELEASED = `extension/chronicle--${FIRST_RELEASE}.sql`;
+const INSTALL = `extension/chronicle--${DEFAULT_VERSION}.sql`;
+const UPGRADE = `extension/chronicle--${LAST_RELEASE}--${DEFAULT_VERSION}.sql`;
+const AFTER = nextMinorVersion(DEFAULT_VERSION);
 
 const fixtures: string[] = [];
 
@@ -51,8 +57,8 @@ describe('control metadata validation', () => {
     ['a malformed version', (h: any) => { h.releases[0].version = '0.1'; }, '/releases/0/version: must match pattern'],
     ['a missing field', (h: any) => { delete h.next; }, '(top level): missing required field "next"'],
     ['an unknown field', (h: any) => { h.releases[0].notes = 'x'; }, '/releases/0: unknown field "notes"'],
-    ['a bad hash', (h: any) => { h.releases[0].frozen['extension/chronicle--0.1.0.sql'] = 'md5:1'; }, '/releases/0/frozen/extension~1chronicle--0.1.0.sql: must match pattern "^sha256:[0-9a-f]{64}$"'],
-    ['a development version not after the last release', (h: any) => { h.next = '0.1.0'; }, '/next: 0.1.0 must be greater than the last release 0.1.0'],
+    ['a bad hash', (h: any) => { h.releases[0].frozen[RELEASED] = 'md5:1'; }, `/releases/0/frozen/extension~1chronicle--${FIRST_RELEASE}.sql: must match pattern "^sha256:[0-9a-f]{64}$"`],
+    ['a development version not after the last release', (h: any) => { h.next = LAST_RELEASE; }, `/next: ${LAST_RELEASE} must be greater than the last release ${LAST_RELEASE}`],
     ['a wrong routine kind', (h: any) => { h.releases[0].objects.routines[0].kind = 'TRIGGER'; }, '/releases/0/objects/routines/0/kind: must be one of "FUNCTION", "PROCEDURE"'],
   ])('refuses releases.json with %s, naming the file, the field and what was expected', (_what, edit, expected) => {
     const dir = copyOfRepository();
@@ -81,16 +87,16 @@ describe('control metadata validation', () => {
 describe('frozen releases and drift', () => {
   it('detects a modified released install script', () => {
     const dir = copyOfRepository();
-    appendFileSync(join(dir, 'extension/chronicle--0.1.0.sql'), '\n-- edited\n');
+    appendFileSync(join(dir, RELEASED), '\n-- edited\n');
     const error = errorOf(() => check(dir));
     expect(error).toBeInstanceOf(DriftError);
-    expect(error.message).toContain('extension/chronicle--0.1.0.sql was frozen by a release and has been modified');
+    expect(error.message).toContain(`${RELEASED} was frozen by a release and has been modified`);
   });
 
   it('detects a modified released migration step, and generate refuses to paper over it', () => {
     const dir = copyOfRepository();
-    appendFileSync(join(dir, 'src/sql/migrations/0.1.0.sql'), '\nCREATE TABLE chronicle.sneaky (id int);\n');
-    expect(errorOf(() => check(dir)).message).toContain('src/sql/migrations/0.1.0.sql was frozen by a release and has been modified');
+    appendFileSync(join(dir, `src/sql/migrations/${FIRST_RELEASE}.sql`), '\nCREATE TABLE chronicle.sneaky (id int);\n');
+    expect(errorOf(() => check(dir)).message).toContain(`src/sql/migrations/${FIRST_RELEASE}.sql was frozen by a release and has been modified`);
     expect(errorOf(() => generate(dir))).toBeInstanceOf(DriftError);
   });
 
@@ -98,12 +104,12 @@ describe('frozen releases and drift', () => {
     const dir = copyOfRepository();
     const source = join(dir, 'src/sql/functions/core/version.sql');
     writeFileSync(source, readFileSync(source, 'utf8').replace("'Version of the", "'Installed version of the"));
-    expect(errorOf(() => check(dir)).message).toContain('extension/chronicle--0.2.0.sql is out of date');
+    expect(errorOf(() => check(dir)).message).toContain(`${INSTALL} is out of date`);
     const written = generate(dir);
-    expect(written.sort()).toEqual(['extension/chronicle--0.1.0--0.2.0.sql', 'extension/chronicle--0.2.0.sql']);
+    expect(written.sort()).toEqual([UPGRADE, INSTALL].sort());
     expect(() => check(dir)).not.toThrow();
-    expect(readFileSync(join(dir, 'extension/chronicle--0.2.0.sql'), 'utf8')).toContain("'Installed version of the");
-    expect(readFileSync(join(dir, 'extension/chronicle--0.1.0.sql'), 'utf8')).not.toContain("'Installed version of the");
+    expect(readFileSync(join(dir, INSTALL), 'utf8')).toContain("'Installed version of the");
+    expect(readFileSync(join(dir, RELEASED), 'utf8')).not.toContain("'Installed version of the");
   });
 
   it('detects a stray file in extension/, and generate removes it', () => {
@@ -153,7 +159,7 @@ describe('source rules', () => {
       '',
     ].join('\n'));
     expect(() => generate(dir)).not.toThrow();
-    const install = readFileSync(join(dir, 'extension/chronicle--0.2.0.sql'), 'utf8');
+    const install = readFileSync(join(dir, INSTALL), 'utf8');
     expect(install).toContain('CREATE FUNCTION chronicle.make_helper(p_name name)');
     expect(install).toContain("EXECUTE format('CREATE FUNCTION %I()");
   });
@@ -162,16 +168,16 @@ describe('source rules', () => {
 describe('upgrade scripts', () => {
   it('drop a routine whose signature changed before re-creating it, and keep unchanged ones', () => {
     const dir = copyOfRepository();
+    expect(readFileSync(join(dir, UPGRADE), 'utf8')).not.toContain('DROP FUNCTION IF EXISTS chronicle.version();');
     const source = join(dir, 'src/sql/functions/core/version.sql');
     writeFileSync(source, readFileSync(source, 'utf8')
       .replace('chronicle.version()\nRETURNS text', 'chronicle.version(p_verbose boolean DEFAULT false)\nRETURNS text')
       .replace(/chronicle\.version\(\) IS/, 'chronicle.version(boolean) IS'));
     writeFileSync(join(dir, 'src/sql/grants.sql'), 'GRANT EXECUTE ON FUNCTION chronicle.version(boolean) TO PUBLIC;\n');
     generate(dir);
-    const upgradeScript = readFileSync(join(dir, 'extension/chronicle--0.1.0--0.2.0.sql'), 'utf8');
+    const upgradeScript = readFileSync(join(dir, UPGRADE), 'utf8');
     expect(upgradeScript).toContain('DROP FUNCTION IF EXISTS chronicle.version();');
     expect(upgradeScript).toContain('CREATE OR REPLACE FUNCTION chronicle.version(p_verbose boolean DEFAULT false)');
-    expect(readFileSync(join(packageRoot(), 'extension/chronicle--0.1.0--0.2.0.sql'), 'utf8')).toContain('-- nothing to drop');
   });
 });
 
@@ -180,34 +186,35 @@ describe('release', () => {
     const dir = copyOfRepository();
     appendFileSync(join(dir, 'src/sql/migrations/next.sql'), 'CREATE TABLE chronicle.settings (name text PRIMARY KEY);\n');
     generate(dir);
-    const installBefore = readFileSync(join(dir, 'extension/chronicle--0.2.0.sql'), 'utf8');
-    expect(release(dir, '0.3.0', '2026-12-01')).toBe('0.2.0');
+    const installBefore = readFileSync(join(dir, INSTALL), 'utf8');
+    expect(release(dir, AFTER, '2026-12-01')).toBe(DEFAULT_VERSION);
     const history = JSON.parse(readFileSync(join(dir, 'control/releases.json'), 'utf8'));
-    expect(history.next).toBe('0.3.0');
-    expect(history.releases.map((r: any) => r.version)).toEqual(['0.1.0', '0.2.0']);
-    expect(Object.keys(history.releases[1].frozen).sort()).toEqual([
-      'extension/chronicle--0.1.0--0.2.0.sql', 'extension/chronicle--0.2.0.sql', 'src/sql/migrations/0.2.0.sql',
-    ]);
-    expect(readFileSync(join(dir, 'extension/chronicle--0.2.0.sql'), 'utf8')).toBe(installBefore);
-    expect(readFileSync(join(dir, 'src/sql/migrations/0.2.0.sql'), 'utf8')).toContain('CREATE TABLE chronicle.settings');
+    expect(history.next).toBe(AFTER);
+    expect(history.releases.map((r: any) => r.version).slice(-2)).toEqual([LAST_RELEASE, DEFAULT_VERSION]);
+    expect(Object.keys(history.releases[history.releases.length - 1].frozen).sort()).toEqual(
+      [UPGRADE, INSTALL, `src/sql/migrations/${DEFAULT_VERSION}.sql`].sort(),
+    );
+    expect(readFileSync(join(dir, INSTALL), 'utf8')).toBe(installBefore);
+    expect(readFileSync(join(dir, `src/sql/migrations/${DEFAULT_VERSION}.sql`), 'utf8')).toContain('CREATE TABLE chronicle.settings');
     expect(readFileSync(join(dir, 'src/sql/migrations/next.sql'), 'utf8')).not.toContain('CREATE TABLE');
-    expect(readFileSync(join(dir, 'extension/chronicle.control'), 'utf8')).toContain("default_version = '0.3.0'");
-    expect(readFileSync(join(dir, 'extension/chronicle--0.2.0--0.3.0.sql'), 'utf8')).not.toContain('CREATE TABLE chronicle.settings');
-    expect(readFileSync(join(dir, 'extension/chronicle--0.3.0.sql'), 'utf8')).toContain('CREATE TABLE chronicle.settings');
+    expect(readFileSync(join(dir, 'extension/chronicle.control'), 'utf8')).toContain(`default_version = '${AFTER}'`);
+    expect(readFileSync(join(dir, `extension/chronicle--${DEFAULT_VERSION}--${AFTER}.sql`), 'utf8')).not.toContain('CREATE TABLE chronicle.settings');
+    expect(readFileSync(join(dir, `extension/chronicle--${AFTER}.sql`), 'utf8')).toContain('CREATE TABLE chronicle.settings');
     expect(() => check(dir)).not.toThrow();
   });
 
   it('records the event triggers created inside a DO block, so that the next upgrade drops them before re-creating them', () => {
     const dir = copyOfRepository();
-    release(dir, '0.3.0', '2026-12-01');
+    release(dir, AFTER, '2026-12-01');
     const history = JSON.parse(readFileSync(join(dir, 'control/releases.json'), 'utf8'));
-    expect(history.releases[1].objects.eventTriggers).toEqual(['chronicle_ddl_command_start', 'chronicle_ddl_command_end', 'chronicle_sql_drop']);
-    const upgrade = readFileSync(join(dir, 'extension/chronicle--0.2.0--0.3.0.sql'), 'utf8');
-    for (const trigger of history.releases[1].objects.eventTriggers) expect(upgrade).toContain(`DROP EVENT TRIGGER IF EXISTS ${trigger};`);
+    const released = history.releases[history.releases.length - 1];
+    expect(released.objects.eventTriggers).toEqual(['chronicle_ddl_command_start', 'chronicle_ddl_command_end', 'chronicle_sql_drop']);
+    const upgrade = readFileSync(join(dir, `extension/chronicle--${DEFAULT_VERSION}--${AFTER}.sql`), 'utf8');
+    for (const trigger of released.objects.eventTriggers) expect(upgrade).toContain(`DROP EVENT TRIGGER IF EXISTS ${trigger};`);
   });
 
   it('refuses a next version that is not greater', () => {
     const dir = copyOfRepository();
-    expect(errorOf(() => release(dir, '0.2.0')).message).toContain('must be a version greater than 0.2.0');
+    expect(errorOf(() => release(dir, DEFAULT_VERSION)).message).toContain(`must be a version greater than ${DEFAULT_VERSION}`);
   });
 });
