@@ -72,7 +72,7 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
         .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
     });
     const text = await runCli(['status', '--db', url]);
-    expect(text.stdout).toMatch(/^installed version: {2}0\.2\.0$/m);
+    expect(text.stdout.split('\n')).toContain(`installed version:  ${DEFAULT_VERSION}`);
     expect(text.stdout).toMatch(/^ {2}chronicle\.transaction_log: ~0 rows, \d+\.\d kB$/m);
     expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
     expect(text.stdout).toMatch(/^audited tables: {5}0$/m);

@@ -1,0 +1,3130 @@
+-- chronicle upgrade script 0.2.0 -> 0.3.0
+-- GENERATED FILE, do not edit: made by `npm run generate` from src/sql/ and control/.
+
+-- complain if this script is sourced in psql rather than run by the extension machinery
+\echo Use "ALTER EXTENSION chronicle UPDATE TO '0.3.0'" to load this file. \quit
+
+-- every name below is schema-qualified; nothing may resolve through the caller's path
+SET LOCAL search_path = pg_catalog, pg_temp;
+
+-- ==== objects of the old version that are dropped before being re-created or removed
+DROP VIEW IF EXISTS chronicle.ddl_capture_status;
+DROP VIEW IF EXISTS chronicle.audited_tables;
+DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_start;
+DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
+DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
+
+-- ==== migration step 0.3.0
+-- Release under development (control/releases.json "next"): append stateful changes here.
+
+-- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
+-- Renders the capture trigger function of one audited table from its current audit_table_log
+-- version and the table's columns: static SQL per table, so a statement costs one set-based
+-- INSERT into the log and no catalog look-up or dynamic SQL (except TRUNCATE, see below).
+--
+-- The same function serves the table and, for a partitioned table, every partition: all have
+-- the same column names, and each fires only for statements that target it.
+CREATE OR REPLACE FUNCTION chronicle.capture_function_definition(table_id bigint, relation regclass)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_function text := pg_catalog.format('chronicle.%I', 'capture_' || table_id);
+    v_key_new text;       -- key object built from the NEW transition row n
+    v_key_old text;       -- key object built from the OLD transition row o
+    v_key_paired_new text;  -- key object from the positional columns of n (UPDATE)
+    v_key_paired_old text;
+    v_whole_new text;
+    v_whole_old text;
+    v_whole_table text;
+    v_key_table text;
+    v_old_diff text := '';
+    v_new_diff text := '';
+    v_key_changed text := '';
+    v_old_row_columns text := 'r';
+    v_update_old_data text;
+    v_update_new_data text;
+    v_unlogged name[];    -- excluded columns, and virtual generated columns (PostgreSQL 18)
+    v_logged_differs text;
+    v_column_select text; -- the columns of a transition table, by name, in the audited table's order
+    v_update_head text;
+    v_update_tail text;
+BEGIN
+    SELECT * INTO v_version
+    FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = capture_function_definition.table_id AND t.valid_until IS NULL;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table id % is not audited', table_id USING ERRCODE = '42P01';
+    END IF;
+
+    v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
+
+    v_key_new := chronicle.capture_key_arguments(v_version.key_columns, 'n');
+    v_key_old := chronicle.capture_key_arguments(v_version.key_columns, 'o');
+    v_key_table := chronicle.capture_key_arguments(v_version.key_columns, 't');
+
+    -- UPDATE reads both transition tables with positional column names c1..cN, so no user
+    -- column name can clash with the row number r that pairs them.
+    WITH columns AS (
+        SELECT a.attname, a.atttypid,
+               pg_catalog.row_number() OVER (ORDER BY a.attnum) AS alias_order,
+               a.attname = ANY (v_version.key_columns) AS is_key,
+               a.attname = ANY (v_unlogged) AS is_excluded,
+               -- Types whose "=" holds only for identical values may use IS DISTINCT FROM; any
+               -- other type (numeric scale, jsonb, citext, json, point, ...) is compared by its
+               -- binary image, which also needs no equality operator and no search_path.
+               (a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                               'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.bool'::pg_catalog.regtype,
+                               'pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
+                               'pg_catalog.timestamptz'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype,
+                               'pg_catalog.bytea'::pg_catalog.regtype, 'pg_catalog.oid'::pg_catalog.regtype)
+                OR (a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+                    AND EXISTS (SELECT FROM pg_catalog.pg_collation AS c
+                                WHERE c.oid = a.attcollation AND c.collisdeterministic))) AS exact_equality
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+    ), rendered AS (
+        SELECT c.*, 'c' || c.alias_order AS alias,
+               CASE WHEN c.exact_equality
+                    THEN pg_catalog.format('o.c%s IS DISTINCT FROM n.c%s', c.alias_order, c.alias_order)
+                    ELSE pg_catalog.format('(ROW(o.c%s)::record) *<> (ROW(n.c%s)::record)', c.alias_order, c.alias_order)
+               END AS differs
+        FROM columns AS c
+    )
+    SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'o.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_value_expression(r.atttypid, 'n.' || r.alias)), '' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+           pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
+    INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
+    FROM (SELECT rd.*,
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
+          FROM rendered AS rd) AS r;
+
+    IF v_version.log_old_data THEN
+        v_update_old_data := '''{}''::jsonb' || v_old_diff;
+    ELSE
+        -- Without old data, an UPDATE that moves a row to another key still records the old key:
+        -- nothing else could find the row's earlier identity.
+        v_update_old_data := pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%s) END',
+                                               v_key_changed, v_key_paired_old);
+    END IF;
+    v_update_new_data := CASE WHEN v_version.log_new_data THEN '''{}''::jsonb' || v_new_diff ELSE 'NULL::jsonb' END;
+
+    -- Rows are kept when a logged column differs (a change to excluded columns only is not
+    -- logged): the per-column tests stop at the first difference, where comparing whole rows
+    -- would build both rows as records first (about 1 µs a row).
+    -- Whole rows: to_jsonb of the row without the unlogged columns, corrected for the values it
+    -- would not log exactly.
+    v_whole_new := CASE WHEN v_version.log_new_data
+                        THEN chronicle.capture_whole_row(relation, 'n', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
+    v_whole_old := CASE WHEN v_version.log_old_data
+                        THEN chronicle.capture_whole_row(relation, 'o', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
+    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
+    -- a % in a column name must be doubled, here and in the key)
+    v_whole_table := CASE WHEN v_version.log_old_data
+                          THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
+                          ELSE 'NULL::jsonb' END;
+
+    -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
+    v_update_head := pg_catalog.format($update$WITH changes AS (
+                SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
+                       pg_catalog.jsonb_build_object(%2$s) AS row_key,
+                       %3$s AS old_data,
+                       %4$s AS new_data
+                FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
+    v_update_tail := pg_catalog.format($update$
+                WHERE o.r IS NULL OR n.r IS NULL OR %2$s
+            ), event AS (
+                SELECT chronicle.log_event(%1$s, 'UPDATE') AS id
+                WHERE EXISTS (SELECT FROM changes)
+            )
+            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT event.id, %1$s, c.row_key, c.old_data, c.new_data
+            FROM event, changes AS c;$update$, table_id, v_logged_differs);
+
+    RETURN pg_catalog.format($template$
+CREATE OR REPLACE FUNCTION %1$s()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $capture$
+-- Generated by chronicle for %2$s (table id %3$s): regenerated whenever the table or its
+-- audit options change. Do not edit.
+--
+-- Values are logged as to_jsonb writes them, which for floats, intervals, ranges, money and the
+-- text forms above goes through the type's output function: the settings that change that
+-- output are fixed (above), so what is logged never depends on the session that wrote it and
+-- always reads back exactly (extra_float_digits > 0: shortest exact floats).
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        WITH event AS (
+            SELECT chronicle.log_event(%3$s, 'INSERT') AS id
+            WHERE EXISTS (SELECT FROM new_rows)
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
+        FROM event, new_rows AS n;
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
+        -- so rows pair by position even when the update changes their key. Their columns are
+        -- taken by name: a partition's own columns may be in another order than the table's.
+        -- A single pair needs no numbering and no join: setting those up costs more than the rest
+        -- of a single-row statement's logging.
+        IF EXISTS (SELECT FROM old_rows) AND NOT EXISTS (SELECT FROM old_rows OFFSET 1)
+           AND EXISTS (SELECT FROM new_rows) AND NOT EXISTS (SELECT FROM new_rows OFFSET 1) THEN
+            %8$s
+        ELSE
+            %9$s
+        END IF;
+    ELSIF TG_OP = 'DELETE' THEN
+        WITH event AS (
+            SELECT chronicle.log_event(%3$s, 'DELETE') AS id
+            WHERE EXISTS (SELECT FROM old_rows)
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
+        FROM event, old_rows AS o;
+    ELSE
+        -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
+        -- table fires this trigger on each partition too, and each logs its own rows. The
+        -- relation is the one the trigger fires on, so this is the one dynamic statement.
+        EXECUTE pg_catalog.format(%10$L, pg_catalog.quote_ident(TG_TABLE_SCHEMA) || '.' || pg_catalog.quote_ident(TG_TABLE_NAME));
+    END IF;
+    RETURN NULL;
+END
+$capture$
+$template$,
+        v_function, pg_catalog.format('%I.%I', v_version.schema_name, v_version.table_name), table_id,
+        v_key_new, v_key_old, v_whole_new, v_whole_old,
+        v_update_head || pg_catalog.format('(SELECT 1, %1$s FROM old_rows AS t) AS o(%2$s)
+                CROSS JOIN (SELECT 1, %1$s FROM new_rows AS t) AS n(%2$s)', v_column_select, v_old_row_columns) || v_update_tail,
+        v_update_head || pg_catalog.format('(SELECT pg_catalog.row_number() OVER (), %1$s FROM old_rows AS t) AS o(%2$s)
+                FULL JOIN (SELECT pg_catalog.row_number() OVER (), %1$s FROM new_rows AS t) AS n(%2$s) ON o.r = n.r', v_column_select, v_old_row_columns) || v_update_tail,
+        pg_catalog.format($truncate$
+        WITH event AS (
+            SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
+            WHERE EXISTS (SELECT FROM ONLY %%1$s)
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
+        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_function_definition(bigint, regclass) IS
+    'Internal: the CREATE FUNCTION statement of the capture trigger function of an audited table.';
+
+-- ==== functions (src/sql/functions/capture/capture_value.sql)
+-- Values are logged as to_jsonb writes them, so that jsonb_populate_record reads them back. For
+-- a few values that is not exact: to_jsonb writes float -0 as 0, drops the lower bounds of an
+-- array ('[0:1]={5,6}' becomes [5, 6]), and so loses both inside arrays and composites. Such a
+-- value is logged as its text form instead, a JSON string, which jsonb_populate_record also
+-- reads back (through the type's input function), exactly.
+--
+-- These functions are used when a capture function is generated: they decide, per column type,
+-- whether a value may need that, and render the test. Types that never need it cost nothing.
+
+-- Whether to_jsonb may lose something of a value of this type: float4 and float8 (-0), every
+-- array (lower bounds), and composites with such a field; domains as their base type.
+CREATE OR REPLACE FUNCTION chronicle.capture_type_may_lose(value_type oid)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+BEGIN
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
+        RETURN true;
+    END IF;
+    IF v_type.typtype = 'c' THEN
+        RETURN EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = v_type.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                         AND chronicle.capture_type_may_lose(a.atttypid));
+    END IF;
+    RETURN false;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_type_may_lose(oid) IS
+    'Internal, for generating capture functions: whether to_jsonb may lose part of a value of this type (float -0, array lower bounds).';
+
+-- The SQL condition, on the SQL expression value of the given type, that is true when to_jsonb
+-- would lose part of the value, so that it must be logged as its text form; NULL when to_jsonb
+-- never loses anything of that type.
+CREATE OR REPLACE FUNCTION chronicle.capture_lossy_condition(value_type oid, value text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+    -- In the text form of an array or composite: a float -0 between delimiters, or the
+    -- dimensions of an array whose lower bounds are not all 1 ("[0:1]={...}"). A text field
+    -- that looks the same only makes a value be logged as text, which is exact too.
+    v_text_pattern constant text := '(^|[{(,])-0($|[,)}])|\]=';
+BEGIN
+    IF NOT chronicle.capture_type_may_lose(value_type) THEN
+        RETURN NULL;
+    END IF;
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+        -- -0 is the one float whose binary image is the sign bit alone
+        RETURN pg_catalog.format('pg_catalog.float8send((%s)::pg_catalog.float8) OPERATOR(pg_catalog.=) %L::pg_catalog.bytea',
+                                 value, '\x8000000000000000');
+    END IF;
+    IF v_type.typtype = 'b' AND NOT chronicle.capture_type_may_lose(v_type.typelem) THEN
+        -- an array of exact elements: only its bounds matter, read from its (short) dimensions
+        RETURN pg_catalog.format('pg_catalog.strpos(pg_catalog.replace(pg_catalog.array_dims(%s), %L, %L), %L) OPERATOR(pg_catalog.>) 0',
+                                 value, '[1:', '', '[');
+    END IF;
+    RETURN pg_catalog.format('((%s)::text OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_lossy_condition(oid, text) IS
+    'Internal, for generating capture functions: the condition under which a value of the type must be logged as its text form; NULL if never.';
+
+-- The jsonb of the SQL expression value of the given type as it is logged: to_jsonb's form, or
+-- the text form when to_jsonb would lose part of the value.
+CREATE OR REPLACE FUNCTION chronicle.capture_value_expression(value_type oid, value text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN c.condition IS NULL THEN pg_catalog.format('pg_catalog.to_jsonb(%s)', value)
+                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb((%s)::text) ELSE pg_catalog.to_jsonb(%s) END',
+                                       c.condition, value, value)
+           END
+    FROM (SELECT chronicle.capture_lossy_condition(value_type, value) AS condition) AS c
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_value_expression(oid, text) IS
+    'Internal, for generating capture functions: the jsonb expression that logs a value of the type exactly.';
+
+-- The corrections to to_jsonb(row_alias.*) for the given columns of a relation: for each column
+-- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
+-- {} END". Empty when no column needs one, so whole rows of other tables are logged as before.
+CREATE OR REPLACE FUNCTION chronicle.capture_row_corrections(relation regclass, row_alias text, excluded_columns name[])
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.string_agg(
+               pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+                                 c.condition, c.attname, c.value),
+               '' ORDER BY c.attnum), '')
+    FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
+                 chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
+          FROM pg_catalog.pg_attribute AS a
+          WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.attname <> ALL (excluded_columns)) AS c
+    WHERE c.condition IS NOT NULL
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_row_corrections(regclass, text, name[]) IS
+    'Internal, for generating capture functions: corrections to to_jsonb(row) for values it would not log exactly.';
+
+-- The columns of a relation that are never logged: the excluded ones, and the virtual generated
+-- ones (PostgreSQL 18: computed when read, they hold no data; transition tables hold NULL).
+CREATE OR REPLACE FUNCTION chronicle.capture_unlogged_columns(relation regclass, excluded_columns name[])
+RETURNS name[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT excluded_columns || coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 'v'
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_unlogged_columns(regclass, name[]) IS
+    'Internal, for generating capture statements: the excluded and virtual generated columns of a relation.';
+
+-- The jsonb expression of a whole row of the relation, as it is logged (INSERT, DELETE,
+-- TRUNCATE and BASELINE entries): to_jsonb(row_alias.*) without the unlogged columns, corrected
+-- for the values to_jsonb would not log exactly. Values go through output functions: run the
+-- expression with the settings the capture functions fix (see capture_function_definition).
+CREATE OR REPLACE FUNCTION chronicle.capture_whole_row(relation regclass, row_alias text, excluded_columns name[])
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias,
+                             CASE WHEN pg_catalog.cardinality(u.unlogged) > 0 THEN pg_catalog.format(' - %L::text[]', u.unlogged) ELSE '' END)
+           || chronicle.capture_row_corrections(relation, row_alias, u.unlogged)
+    FROM (SELECT chronicle.capture_unlogged_columns(relation, excluded_columns) AS unlogged) AS u
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
+    'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
+
+-- The arguments of pg_catalog.jsonb_build_object that make a row's key object from a row alias,
+-- e.g. 'id', t.id: the one spelling of row_key for the capture, the baseline and DDL capture.
+CREATE OR REPLACE FUNCTION chronicle.capture_key_arguments(key_columns name[], row_alias text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', k.name, row_alias, k.name), ', ' ORDER BY k.ord)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
+    'Internal, for generating capture SQL: the jsonb_build_object arguments of a row''s key object, from a row alias.';
+
+-- ==== functions (src/sql/functions/capture/install_capture.sql)
+-- (Re)creates the capture trigger function of an audited table and its triggers on the table
+-- and, for a partitioned table, on every partition: a statement fires the statement-level
+-- triggers of the relation it names only, so each relation a statement can target needs them.
+CREATE OR REPLACE FUNCTION chronicle.install_capture(table_id bigint, relation regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_function text := pg_catalog.format('chronicle.%I()', 'capture_' || table_id);
+    v_target regclass;
+BEGIN
+    EXECUTE chronicle.capture_function_definition(table_id, relation);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', v_function);
+
+    FOR v_target IN
+        SELECT relation
+        UNION
+        SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
+    LOOP
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_start BEFORE INSERT OR UPDATE OR DELETE ON %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION chronicle.stamp_statement()', v_target);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_insert AFTER INSERT ON %s '
+            'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_update AFTER UPDATE ON %s '
+            'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_delete AFTER DELETE ON %s '
+            'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+        EXECUTE pg_catalog.format(
+            'CREATE OR REPLACE TRIGGER chronicle_capture_truncate BEFORE TRUNCATE ON %s '
+            'FOR EACH STATEMENT EXECUTE FUNCTION %s', v_target, v_function);
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.install_capture(bigint, regclass) IS
+    'Internal: (re)creates the capture function and triggers of an audited table and its partitions.';
+
+-- Removes the capture triggers from a table and its partitions, and its capture function.
+CREATE OR REPLACE FUNCTION chronicle.remove_capture(table_id bigint, relation regclass)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_target regclass;
+    v_trigger text;
+BEGIN
+    FOR v_target IN
+        SELECT relation
+        UNION
+        SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p
+    LOOP
+        FOREACH v_trigger IN ARRAY ARRAY['chronicle_capture_start', 'chronicle_capture_insert', 'chronicle_capture_update',
+                                         'chronicle_capture_delete', 'chronicle_capture_truncate']
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', v_trigger, v_target);
+        END LOOP;
+    END LOOP;
+    EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS chronicle.%I()', 'capture_' || table_id);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.remove_capture(bigint, regclass) IS
+    'Internal: drops the capture triggers of a table and its partitions, and its capture function.';
+
+-- ==== functions (src/sql/functions/capture/raise_unpaired_update.sql)
+-- Called by generated UPDATE capture when the OLD and NEW transition tables do not hold the same
+-- number of rows, so rows cannot be paired by position. PostgreSQL fills both in step, one pair
+-- per updated row; the only known exception is a row moved to another partition whose BEFORE
+-- INSERT trigger then skips it. Logging a guess would corrupt history, so the statement fails.
+CREATE OR REPLACE FUNCTION chronicle.raise_unpaired_update(table_id bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION 'chronicle cannot pair the old and new rows of an UPDATE on audited table id %', table_id
+        USING ERRCODE = 'P0001',
+              DETAIL = 'The statement''s OLD and NEW transition tables differ in size.',
+              HINT = 'A BEFORE INSERT trigger on a partition skipped a row moved by the UPDATE; update that row in two statements.';
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.raise_unpaired_update(bigint) IS
+    'Internal, for the capture triggers: fails an UPDATE whose old and new rows cannot be paired.';
+
+-- ==== functions (src/sql/functions/core/version.sql)
+CREATE OR REPLACE FUNCTION chronicle.version()
+RETURNS text
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'chronicle'
+$function$;
+
+COMMENT ON FUNCTION chronicle.version() IS
+    'Version of the chronicle extension installed in this database.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_command_end.sql)
+-- ddl_command_end: refuses changes to chronicle's own objects, brings the logged structure of
+-- every audited table up to date with the catalog (ddl_sync_table), audits new tables of
+-- auto-audited schemas, and deletes the statement's pre-images that turned out not to apply.
+-- Commands run by extension scripts (CREATE EXTENSION, ALTER EXTENSION ... UPDATE) are left alone.
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_end()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_command record;
+    v_table record;
+    v_transaction_id bigint;
+BEGIN
+    -- A DROP EXTENSION that did not drop chronicle, after ddl_command_start removed the captures.
+    IF TG_TAG = 'DROP EXTENSION' AND pg_catalog.current_setting('chronicle.captures_removed', true) = 'on' THEN
+        PERFORM pg_catalog.set_config('chronicle.captures_removed', '', true);
+        PERFORM chronicle.install_capture(v.table_id, r.relation)
+        FROM chronicle.audit_table_log AS v
+        CROSS JOIN LATERAL pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS r(relation)
+        WHERE v.valid_until IS NULL AND r.relation IS NOT NULL;
+    END IF;
+    -- chronicle's own tables (and their columns, indexes, constraints, triggers, rules, policies).
+    -- Allowed: an ALTER TABLE that leaves their structure as it was (storage parameters such as
+    -- autovacuum settings, statistics targets, CLUSTER ON).
+    SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
+    FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+    WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
+      AND NOT (c.command_tag = 'ALTER TABLE'
+               AND pg_catalog.current_setting('chronicle.protected_structure', true) = chronicle.ddl_protected_structure())
+      AND EXISTS (
+        SELECT FROM pg_catalog.pg_depend AS d
+        JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
+        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e'
+          AND d.objid = CASE c.object_type
+              WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = c.objid)
+              WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = c.objid)
+              WHEN 'trigger' THEN (SELECT t.tgrelid FROM pg_catalog.pg_trigger AS t WHERE t.oid = c.objid)
+              WHEN 'rule' THEN (SELECT r.ev_class FROM pg_catalog.pg_rewrite AS r WHERE r.oid = c.objid)
+              WHEN 'policy' THEN (SELECT p.polrelid FROM pg_catalog.pg_policy AS p WHERE p.oid = c.objid)
+              ELSE c.objid END)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot run % on % %: it belongs to chronicle', v_command.command_tag, v_command.object_type, v_command.object_identity
+            USING ERRCODE = '42501',
+                  HINT = 'chronicle''s log tables change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them.';
+    END IF;
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c WHERE c.in_extension) THEN
+        RETURN;
+    END IF;
+    IF TG_TAG = 'CREATE TRIGGER' THEN
+        -- Columns are matched by attribute number, which pg_restore renumbers (dropped columns leave
+        -- no gap in a restored table). A restore creates the capture triggers after the log's rows:
+        -- the current column versions of the table then take the attribute numbers of their names.
+        UPDATE chronicle.audit_column_log AS l
+        SET ordinal_position = a.attnum
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+        JOIN pg_catalog.pg_trigger AS t ON t.oid = x.objid AND t.tgname = 'chronicle_capture_insert'
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid AND NOT c.relispartition
+        JOIN pg_catalog.pg_proc AS p
+          ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE x.object_type = 'trigger'
+          AND l.table_id = pg_catalog.substr(p.proname, 9)::integer AND l.valid_until IS NULL
+          AND l.column_name = a.attname AND l.ordinal_position <> a.attnum;
+        RETURN;
+    END IF;
+    IF TG_TAG IN ('CREATE RULE', 'CREATE POLICY', 'ALTER POLICY', 'COMMENT', 'ALTER SEQUENCE') THEN
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL)
+       AND NOT EXISTS (SELECT FROM chronicle.auto_audit_schema) THEN
+        RETURN;
+    END IF;
+    -- temporary objects are never audited
+    IF EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands())
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+                       WHERE c.schema_name IS NULL OR (c.schema_name <> 'pg_temp' AND c.schema_name NOT LIKE 'pg\_temp\_%')) THEN
+        RETURN;
+    END IF;
+
+    -- The audited tables this statement may have changed: those its commands name (a table, or one
+    -- of its partitions, indexes or constraints) for the commands that report what they change;
+    -- every audited table for those that may change one through a dependency (DROP TYPE ...
+    -- CASCADE, ALTER TYPE ... RENAME, DROP INDEX, ALTER SCHEMA ... RENAME). A dropped table needs
+    -- nothing here: ddl_sql_drop logged it.
+    IF TG_TAG IN ('DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED', 'DROP SEQUENCE',
+                  'DROP EXTENSION', 'DROP COLLATION', 'DROP INDEX', 'ALTER SCHEMA', 'DROP SCHEMA') THEN
+        FOR v_table IN
+            SELECT r.table_id, r.relation FROM chronicle.ddl_changed_tables() AS r ORDER BY r.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    ELSE
+        FOR v_table IN
+            -- the relation itself, and its ancestors when it is a partition; audited when it carries
+            -- the capture triggers and is no partition
+            SELECT DISTINCT v.table_id, c.oid::pg_catalog.regclass AS relation
+            FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+            CROSS JOIN LATERAL (SELECT CASE x.object_type
+                    WHEN 'index' THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                    WHEN 'table constraint' THEN (SELECT k.conrelid FROM pg_catalog.pg_constraint AS k WHERE k.oid = x.objid)
+                    ELSE x.objid END AS relid) AS o
+            CROSS JOIN LATERAL (SELECT o.relid
+                                UNION
+                                SELECT a.relid FROM pg_catalog.pg_partition_ancestors(o.relid) AS a) AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relid AND NOT c.relispartition
+            JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+            JOIN pg_catalog.pg_proc AS p
+              ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+            JOIN chronicle.audit_table_log AS v
+              ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+            WHERE x.object_type IN ('table', 'table column', 'index', 'table constraint')
+            ORDER BY v.table_id
+        LOOP
+            PERFORM chronicle.ddl_sync_table(v_table.table_id, v_table.relation, TG_TAG);
+        END LOOP;
+    END IF;
+
+    -- Auto-audit: tables created in a schema whose new tables are audited. One created without a
+    -- row key (always so after CREATE TABLE AS and SELECT INTO) is pending, and audited by the
+    -- statement that gives it one: only pending ones are, so that the ALTER TABLE ... ADD PRIMARY
+    -- KEY of a restored dump, which runs before the dump's capture triggers are restored, never
+    -- audits a table a second time.
+    FOR v_table IN
+        SELECT c.oid::pg_catalog.regclass AS relation, c.relname, s.schema_name, s.log_old_data, s.log_new_data,
+               pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) AS created
+        FROM pg_catalog.pg_event_trigger_ddl_commands() AS x
+        JOIN pg_catalog.pg_class AS c
+          ON c.oid = CASE WHEN x.object_type = 'index'
+                          THEN (SELECT i.indrelid FROM pg_catalog.pg_index AS i WHERE i.indexrelid = x.objid)
+                          ELSE x.objid END
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        JOIN chronicle.auto_audit_schema AS s ON s.schema_name = n.nspname
+        WHERE x.object_type IN ('table', 'index')
+          AND x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE', 'CREATE INDEX')
+          AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't'
+          AND c.relname <> ALL (s.except_tables)
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t WHERE t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert')
+        GROUP BY c.oid, c.relname, s.schema_name, s.log_old_data, s.log_new_data, s.pending_tables
+        HAVING pg_catalog.bool_or(x.command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')) OR c.relname = ANY (s.pending_tables)
+        ORDER BY c.oid
+    LOOP
+        BEGIN
+            PERFORM chronicle.audit_key_columns(v_table.relation);
+        EXCEPTION WHEN OTHERS THEN
+            IF v_table.created THEN
+                UPDATE chronicle.auto_audit_schema AS s
+                SET pending_tables = s.pending_tables || v_table.relname
+                WHERE s.schema_name = v_table.schema_name AND v_table.relname <> ALL (s.pending_tables);
+                RAISE NOTICE 'table % is not audited yet: it has no row key', v_table.relation
+                    USING HINT = 'Its schema audits new tables: it is audited (with a baseline of its rows) once it has a primary key or a unique key on NOT NULL columns.';
+            END IF;
+            CONTINUE;
+        END;
+        UPDATE chronicle.auto_audit_schema AS s
+        SET pending_tables = pg_catalog.array_remove(s.pending_tables, v_table.relname)
+        WHERE s.schema_name = v_table.schema_name;
+        PERFORM chronicle.create_table_audit(v_table.relation, v_table.log_old_data, v_table.log_new_data, '{}', true);
+    END LOOP;
+
+    -- Pre-images that did not become DDL events; and the transaction's log row, if nothing else uses it.
+    SELECT x.id INTO v_transaction_id FROM chronicle.transaction_log AS x
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp();
+    IF v_transaction_id IS NOT NULL THEN
+        WITH unused AS (
+            DELETE FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.operation = 'DDL PRE-IMAGE'
+            RETURNING e.id
+        )
+        DELETE FROM chronicle.row_log AS r WHERE r.event_id IN (SELECT u.id FROM unused AS u);
+        DELETE FROM chronicle.transaction_log AS x
+        WHERE x.id = v_transaction_id
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = v_transaction_id)
+          AND NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE v_transaction_id IN (t.valid_from, t.valid_until))
+          AND NOT EXISTS (SELECT FROM chronicle.audit_column_log AS c WHERE v_transaction_id IN (c.valid_from, c.valid_until));
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_end() IS
+    'Internal, event trigger: logs the structure changes of audited tables, audits new tables of auto-audited schemas, protects chronicle''s own objects.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_command_start.sql)
+-- ddl_command_start: logs what a DDL statement may destroy before it runs, since the values of a
+-- dropped or retyped column and the rows of a dropped table are gone when the statement ends.
+-- Which audited tables and columns a statement may touch is read from the identifiers of its text
+-- (a hint: it may name more, never fewer, when it names them literally); the candidates are
+-- locked and their values logged as a transient 'DDL PRE-IMAGE' event. When the statement ends,
+-- the catalog and pg_event_trigger_dropped_objects() decide: pre-images of what really went
+-- become the DDL events, the others are deleted, and a drop or retype of audited data without a
+-- pre-image is refused (ddl_sql_drop, ddl_command_end).
+CREATE OR REPLACE FUNCTION chronicle.ddl_command_start()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_words text[];
+    v_target record;
+BEGIN
+    v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+    -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
+    -- ddl_command_end to compare (a fixed setting name, local to the transaction).
+    IF TG_TAG = 'ALTER TABLE'
+       AND v_words && ARRAY['chronicle', 'transaction_log', 'table_event_log', 'row_log', 'audit_table_log',
+                            'audit_column_log', 'auto_audit_schema'] THEN
+        PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+
+    -- DROP EXTENSION that may name chronicle: the capture triggers and functions of the audited
+    -- tables go first, so the extension drops without CASCADE and leaves no trigger behind that
+    -- would call its functions. If chronicle outlives the statement (the text named it otherwise,
+    -- or the drop failed and a savepoint kept the transaction), ddl_command_end puts them back.
+    IF TG_TAG = 'DROP EXTENSION' THEN
+        IF 'chronicle' = ANY (v_words) THEN
+            PERFORM chronicle.remove_capture(r.table_id, r.relation)
+            FROM chronicle.ddl_audited_relations() AS r WHERE r.is_table;
+            PERFORM pg_catalog.set_config('chronicle.captures_removed', 'on', true);
+        END IF;
+        RETURN;
+    END IF;
+
+    IF TG_TAG = 'ALTER TABLE' THEN
+        IF v_words @> ARRAY['detach', 'concurrently'] THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
+                RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
+                    USING ERRCODE = '0A000',
+                          HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
+            END IF;
+        END IF;
+        -- Only DROP COLUMN, ALTER COLUMN ... TYPE and SET EXPRESSION destroy values.
+        IF NOT v_words && ARRAY['drop', 'type', 'expression'] THEN
+            RETURN;
+        END IF;
+        FOR v_target IN
+            SELECT r.table_id, r.relation, n.nspname, c.relname,
+                   pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
+            FROM chronicle.ddl_named_relations(v_words, false) AS r
+            JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_attribute AS a ON a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE r.is_table AND v.log_old_data AND a.attname = ANY (v_words)
+              -- only a member of the owner may alter the table: nobody else gets it locked and read
+              -- by naming it (this function runs as chronicle's owner; session_user is who asks)
+              AND pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
+              AND a.attname <> ALL (v.excluded_columns) AND a.attgenerated <> 'v'
+            GROUP BY r.table_id, r.relation, n.nspname, c.relname
+            ORDER BY r.relation::oid
+        LOOP
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+            PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, false, 'DDL PRE-IMAGE',
+                pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                              'columns', pg_catalog.to_jsonb(v_target.columns)),
+                v_target.columns, false);
+        END LOOP;
+        RETURN;
+    END IF;
+
+    IF TG_TAG = 'DROP OWNED' THEN
+        IF EXISTS (SELECT FROM chronicle.ddl_audited_relations() AS r
+                   JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+                   JOIN pg_catalog.pg_roles AS o ON o.oid = c.relowner
+                   WHERE o.rolname = ANY (v_words)
+                      OR (o.rolname = current_user AND v_words && ARRAY['current_user', 'current_role'])
+                      OR (o.rolname = session_user AND 'session_user' = ANY (v_words))) THEN
+            RAISE EXCEPTION 'DROP OWNED would drop audited tables or partitions without logging their rows'
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop the audited tables first with DROP TABLE (their rows are logged), stop auditing them with chronicle.drop_table_audit, or use REASSIGN OWNED.';
+        END IF;
+        RETURN;
+    END IF;
+
+    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
+    -- its schema's), and of each leaf partition of an audited table reached through a named
+    -- partition (or partitioned partition), when its table is not named itself.
+    FOR v_target IN
+        WITH named AS (
+            -- only relations the asking role may drop (as a member of their owner, or of their
+            -- schema's owner for DROP SCHEMA): nobody else gets a table locked and read by naming it
+            SELECT r.* FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA') AS r
+            JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
+               OR (TG_TAG = 'DROP SCHEMA' AND pg_catalog.pg_has_role(session_user, n.nspowner, 'MEMBER'))
+        ), targets AS (
+            SELECT r.table_id, r.relation, false AS partition FROM named AS r WHERE r.is_table
+            UNION
+            SELECT r.table_id, p.relid::pg_catalog.regclass, true
+            FROM named AS r
+            CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS p
+            WHERE NOT r.is_table AND p.isleaf
+              AND r.table_id NOT IN (SELECT t.table_id FROM named AS t WHERE t.is_table)
+        )
+        SELECT t.table_id, t.relation, n.nspname, c.relname, t.partition,
+               ARRAY(SELECT pg_catalog.format('%I.%I', pn.nspname, pc.relname)
+                     FROM pg_catalog.pg_partition_tree(t.relation) AS p
+                     JOIN pg_catalog.pg_class AS pc ON pc.oid = p.relid
+                     JOIN pg_catalog.pg_namespace AS pn ON pn.oid = pc.relnamespace
+                     WHERE NOT t.partition AND p.relid <> t.relation::oid) AS partitions
+        FROM targets AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.relation
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        ORDER BY t.relation::oid
+    LOOP
+        EXECUTE pg_catalog.format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_target.relation);
+        PERFORM chronicle.ddl_log_rows(v_target.table_id, v_target.relation, v_target.partition, 'DDL PRE-IMAGE',
+            pg_catalog.jsonb_build_object('schema', v_target.nspname, 'table', v_target.relname,
+                                          'relation', pg_catalog.format('%I.%I', v_target.nspname, v_target.relname),
+                                          'partition', v_target.partition)
+            || CASE WHEN v_target.partition THEN '{}' ELSE pg_catalog.jsonb_build_object('partitions', v_target.partitions) END,
+            NULL, false);
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_command_start() IS
+    'Internal, event trigger: logs the values a DDL statement may destroy on audited tables before it runs.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_protected_structure.sql)
+-- A fingerprint of the structure of chronicle's own tables: columns, constraints, triggers, rules,
+-- policies and row security, not storage parameters, tablespace or statistics targets. An ALTER
+-- TABLE of a log table is allowed when it leaves the fingerprint as it was (e.g. a DBA tuning
+-- autovacuum), refused otherwise (ddl_command_start and ddl_command_end compare it).
+CREATE OR REPLACE FUNCTION chronicle.ddl_protected_structure()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.md5(pg_catalog.string_agg(s.part, E'\n' ORDER BY s.part))
+    FROM (
+        SELECT pg_catalog.format('%s rls=%s,%s', c.oid::pg_catalog.regclass, c.relrowsecurity, c.relforcerowsecurity) AS part, c.oid
+        FROM pg_catalog.pg_class AS c
+        UNION ALL
+        SELECT pg_catalog.format('%s.%s %s %s %s %s', a.attrelid::pg_catalog.regclass, a.attnum, a.attname, a.attisdropped,
+                                 pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull)
+               || coalesce(' default ' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), ''), a.attrelid
+        FROM pg_catalog.pg_attribute AS a
+        LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attnum > 0
+        UNION ALL
+        SELECT pg_catalog.format('%s constraint %s %s', k.conrelid::pg_catalog.regclass, k.conname, pg_catalog.pg_get_constraintdef(k.oid)), k.conrelid
+        FROM pg_catalog.pg_constraint AS k
+        UNION ALL
+        SELECT pg_catalog.format('%s trigger %s %s', t.tgrelid::pg_catalog.regclass, t.tgname, t.tgenabled), t.tgrelid
+        FROM pg_catalog.pg_trigger AS t
+        UNION ALL
+        SELECT pg_catalog.format('%s rule %s', r.ev_class::pg_catalog.regclass, r.rulename), r.ev_class
+        FROM pg_catalog.pg_rewrite AS r
+        UNION ALL
+        SELECT pg_catalog.format('%s policy %s', p.polrelid::pg_catalog.regclass, p.polname), p.polrelid
+        FROM pg_catalog.pg_policy AS p
+    ) AS s
+    WHERE s.oid IN (SELECT d.objid FROM pg_catalog.pg_depend AS d
+                    JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
+                    WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'e')
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_protected_structure() IS
+    'Internal, for DDL capture: a fingerprint of the structure of chronicle''s own tables (not their storage parameters).';
+
+-- ==== functions (src/sql/functions/ddl/ddl_relations.sql)
+-- The identifiers of a query text, as candidates for the tables and columns a DDL statement may
+-- touch: quoted identifiers as written, unquoted words both as written and folded to lower case.
+-- A hint only (string literals and comments add words too, which only widens the candidates): what
+-- a statement really changed is read from the event trigger functions afterwards.
+CREATE OR REPLACE FUNCTION chronicle.ddl_query_identifiers(query text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT w.word), '{}')
+    FROM pg_catalog.regexp_matches(coalesce(query, ''), '"((?:[^"]|"")+)"|([[:alpha:]_][[:alnum:]_$]*)', 'g') AS m(part),
+         LATERAL (SELECT pg_catalog.replace(m.part[1], '""', '"') WHERE m.part[1] IS NOT NULL
+                  UNION ALL SELECT m.part[2] WHERE m.part[2] IS NOT NULL
+                  UNION ALL SELECT pg_catalog.lower(m.part[2]) WHERE m.part[2] IS NOT NULL) AS w(word)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
+    'Internal, for DDL capture: the identifiers a query text names (a hint for which audited tables a DDL statement may change).';
+
+-- Every relation that carries the capture triggers of a currently audited table: the table itself,
+-- its partitions, and partitions detached since (they keep the triggers until DDL capture sees the
+-- detach). Found through the triggers rather than by name, so a table renamed or moved by the
+-- statement being captured is still found.
+CREATE OR REPLACE FUNCTION chronicle.ddl_audited_relations()
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session: it runs at every DDL statement that may
+    -- touch an audited table, and planning it costs more than running it.
+    RETURN QUERY
+    WITH carriers AS (
+        SELECT v.table_id, c.oid::pg_catalog.regclass AS relation, c.relispartition,
+               (n.nspname = v.schema_name AND c.relname = v.table_name) AS same_name,
+               pg_catalog.count(*) FILTER (WHERE NOT c.relispartition) OVER (PARTITION BY v.table_id) AS roots
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_proc AS p ON p.oid = t.tgfoid
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE t.tgname = 'chronicle_capture_insert' AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace
+          AND p.proname ~ '^capture_[0-9]+$'
+    )
+    -- A rename and a detach cannot happen in one statement: when several relations that are no
+    -- partition carry the triggers, the table is the one that still has its logged name.
+    SELECT c.table_id, c.relation, NOT c.relispartition AND (c.roots = 1 OR c.same_name)
+    FROM carriers AS c;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
+    'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
+
+-- The relations carrying the capture triggers of a currently audited table whose name (or, with
+-- by_schema, whose schema's name) is one of names: found through the catalog indexes, so a DDL
+-- statement that names no audited table costs next to nothing however many tables are audited.
+CREATE OR REPLACE FUNCTION chronicle.ddl_named_relations(names text[], by_schema boolean)
+RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT v.table_id, c.oid::pg_catalog.regclass, NOT c.relispartition
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid AND t.tgname = 'chronicle_capture_insert'
+    JOIN pg_catalog.pg_proc AS p
+      ON p.oid = t.tgfoid AND p.pronamespace = 'chronicle'::pg_catalog.regnamespace AND p.proname ~ '^capture_[0-9]+$'
+    JOIN chronicle.audit_table_log AS v
+      ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
+    WHERE c.oid IN (SELECT x.oid FROM pg_catalog.pg_class AS x
+                    WHERE NOT by_schema AND x.relname = ANY (names::name[])
+                    UNION ALL
+                    SELECT x.oid FROM pg_catalog.pg_class AS x
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
+                    WHERE by_schema AND n.nspname = ANY (names::name[]));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_named_relations(text[], boolean) IS
+    'Internal, for DDL capture: the audited tables and partitions with one of the given names (or in one of the given schemas).';
+
+-- The audited tables whose catalog no longer matches their logged current version: another name
+-- or schema, other columns (name, type, default, NOT NULL, generated, identity), or a logged key
+-- that no longer has its unique index. One set-based pass over every audited table, for the DDL
+-- that can change a table only through a dependency (DROP TYPE ... CASCADE, DROP INDEX, ALTER
+-- SCHEMA ... RENAME, ...): only the tables found are then synced one by one.
+CREATE OR REPLACE FUNCTION chronicle.ddl_changed_tables()
+RETURNS TABLE (table_id integer, relation regclass)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN QUERY
+    SELECT r.table_id, r.relation
+    FROM chronicle.ddl_audited_relations() AS r
+    JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
+    JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE r.is_table
+      AND (n.nspname <> v.schema_name OR c.relname <> v.table_name
+           OR (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s %s %s %s %s %s', l.ordinal_position, l.column_name, l.data_type,
+                                                              l.column_default, l.not_null, l.generated, l.identity), ',' ORDER BY l.ordinal_position)
+               FROM chronicle.audit_column_log AS l WHERE l.table_id = r.table_id AND l.valid_until IS NULL)
+              IS DISTINCT FROM
+              (SELECT pg_catalog.string_agg(pg_catalog.format('%s %s %s %s %s %s %s', a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+                                                              pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull,
+                                                              CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END,
+                                                              CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END), ',' ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute AS a
+               LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               WHERE a.attrelid = r.relation AND a.attnum > 0 AND NOT a.attisdropped)
+           OR NOT EXISTS (
+               SELECT FROM pg_catalog.pg_index AS i
+               WHERE i.indrelid = r.relation AND i.indisunique AND i.indimmediate AND i.indpred IS NULL AND i.indexprs IS NULL
+                 AND i.indnkeyatts = pg_catalog.cardinality(v.key_columns)
+                 AND ARRAY(SELECT a.attname FROM pg_catalog.unnest(i.indkey::smallint[]) WITH ORDINALITY AS k(attnum, ord)
+                           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                           WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) = v.key_columns));
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_changed_tables() IS
+    'Internal, for DDL capture: the audited tables whose catalog differs from their logged current version.';
+
+-- One DDL event of a table in this transaction; returns its id.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_event(table_id integer, operation text, ddl jsonb)
+RETURNS bigint
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    INSERT INTO chronicle.table_event_log (transaction_id, table_id, operation, ddl)
+    VALUES (chronicle.log_transaction(), ddl_log_event.table_id, ddl_log_event.operation::chronicle.event_operation, ddl_log_event.ddl)
+    RETURNING id
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_event(integer, text, jsonb) IS
+    'Internal, for DDL capture: logs one DDL event and returns its id.';
+
+-- Logs the rows of a relation as one event of an audited table: row key plus, per the table's
+-- options, the values given (columns NULL: the whole row; otherwise those columns only), as old
+-- or new data. Values are written as the capture functions write them, under the same settings.
+CREATE OR REPLACE FUNCTION chronicle.ddl_log_rows(
+    table_id integer, relation regclass, only_relation boolean, operation text, ddl jsonb,
+    columns name[], as_new_data boolean)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_key text;
+    v_data text;
+    v_event bigint;
+BEGIN
+    SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
+    v_key := chronicle.capture_key_arguments(v_version.key_columns, 't');
+    IF columns IS NULL THEN
+        v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
+    ELSE
+        SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
+                   pg_catalog.format('%L, %s', a.attname, chronicle.capture_value_expression(a.atttypid, pg_catalog.format('t.%I', a.attname))),
+                   ', ' ORDER BY a.attnum) || ')'
+        INTO v_data
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
+    END IF;
+    v_event := chronicle.ddl_log_event(table_id, operation, ddl);
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT %1$s, %2$s, pg_catalog.jsonb_build_object(%3$s), %4$s, %5$s
+        FROM %6$s %7$s AS t$sql$,
+        v_event, table_id, v_key,
+        CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN as_new_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
+        CASE WHEN only_relation THEN 'ONLY' ELSE '' END, relation);
+    RETURN v_event;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean) IS
+    'Internal, for DDL capture: logs the rows of a relation (whole, or some columns) as one event of an audited table.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_sql_drop.sql)
+-- sql_drop: the authoritative list of what a statement dropped. An audited table, a partition of
+-- one or an audited column dropped here must have been logged when the statement started
+-- (ddl_command_start); its pre-image then becomes the DROP TABLE / DROP PARTITION event (a
+-- dropped column's becomes DROP COLUMN in ddl_command_end, which sees the table's new shape).
+-- Anything else would be lost silently, so the statement is refused. Objects of chronicle itself
+-- may only be dropped by DROP EXTENSION chronicle.
+CREATE OR REPLACE FUNCTION chronicle.ddl_sql_drop()
+RETURNS event_trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_dropped record;
+    v_transaction_id bigint;
+BEGIN
+    IF TG_TAG = 'DROP EXTENSION' AND EXISTS (
+            SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+            WHERE o.object_type = 'extension' AND o.object_name = 'chronicle') THEN
+        RETURN;
+    END IF;
+    -- Parts of chronicle's tables (the tables themselves belong to the extension, which PostgreSQL
+    -- protects); a table someone else made in the schema may go with its parts.
+    SELECT o.object_type, o.object_identity INTO v_dropped
+    FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+    WHERE o.schema_name = 'chronicle'
+      AND o.object_type IN ('index', 'table constraint', 'table column', 'default value', 'rule', 'policy', 'sequence')
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS t
+                      WHERE t.schema_name = 'chronicle' AND t.object_type = 'table')
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'cannot drop % %: it belongs to chronicle', v_dropped.object_type, v_dropped.object_identity
+            USING ERRCODE = '42501',
+                  HINT = 'chronicle''s log tables and their indexes change only with ALTER EXTENSION chronicle UPDATE; DROP EXTENSION chronicle removes them all.';
+    END IF;
+    IF TG_TAG IN ('DROP TRIGGER', 'DROP FUNCTION') AND NOT EXISTS (
+            SELECT FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+            WHERE o.object_type NOT IN ('function', 'trigger')) THEN
+        -- chronicle's own remove_capture, or a user's DROP TRIGGER: nothing of a table's data goes.
+        RETURN;
+    END IF;
+    IF NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE t.valid_until IS NULL) THEN
+        RETURN;
+    END IF;
+    SELECT x.id INTO v_transaction_id FROM chronicle.transaction_log AS x
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp();
+
+    -- Audited tables.
+    FOR v_dropped IN
+        SELECT v.id AS version_id, v.table_id, v.schema_name, v.table_name,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.table_id = v.table_id
+                  AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->>'partition' = 'false'
+                  AND e.ddl->>'schema' = v.schema_name AND e.ddl->>'table' = v.table_name
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.schema_name = o.schema_name AND v.table_name = o.object_name
+        WHERE o.object_type = 'table'
+        ORDER BY v.table_id
+    LOOP
+        IF v_dropped.pre_image IS NULL THEN
+            RAISE EXCEPTION 'cannot drop audited table %.% here: its rows were not logged before the drop',
+                            pg_catalog.quote_ident(v_dropped.schema_name), pg_catalog.quote_ident(v_dropped.table_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop it with DROP TABLE or DROP SCHEMA ... CASCADE, naming it in the statement text (not through DROP OWNED, an extension or dynamic SQL), or stop auditing it first with chronicle.drop_table_audit.';
+        END IF;
+        UPDATE chronicle.table_event_log AS e
+        SET operation = 'DROP TABLE',
+            ddl = pg_catalog.jsonb_build_object('schema', v_dropped.schema_name, 'table', v_dropped.table_name,
+                                                'partitions', e.ddl->'partitions')
+        WHERE e.id = v_dropped.pre_image;
+        UPDATE chronicle.audit_table_log AS t
+        SET valid_until = v_transaction_id, valid_until_event = v_dropped.pre_image
+        WHERE t.id = v_dropped.version_id;
+        UPDATE chronicle.audit_column_log AS c
+        SET valid_until = v_transaction_id, valid_until_event = v_dropped.pre_image
+        WHERE c.table_id = v_dropped.table_id AND c.valid_until IS NULL;
+        EXECUTE pg_catalog.format('DROP FUNCTION IF EXISTS chronicle.%I()', 'capture_' || v_dropped.table_id);
+    END LOOP;
+
+    -- Partitions of audited tables whose table stays: each carried the capture triggers, so it is
+    -- seen by its dropped capture trigger, whose identity names the partition.
+    FOR v_dropped IN
+        SELECT o.object_identity,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->>'partition' = 'true'
+                  AND 'chronicle_capture_insert on ' || (e.ddl->>'relation') = o.object_identity
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        WHERE o.object_type = 'trigger' AND o.object_identity LIKE 'chronicle\_capture\_insert on %'
+          -- partitions of a table dropped whole are in its DROP TABLE event
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e
+                          WHERE e.transaction_id = v_transaction_id AND e.operation = 'DROP TABLE'
+                            AND (e.ddl->'partitions' ? pg_catalog.substr(o.object_identity, pg_catalog.length('chronicle_capture_insert on ') + 1)
+                                 OR 'chronicle_capture_insert on ' || pg_catalog.format('%I.%I', e.ddl->>'schema', e.ddl->>'table') = o.object_identity))
+    LOOP
+        IF v_dropped.pre_image IS NULL THEN
+            RAISE EXCEPTION 'cannot drop % of an audited table here: its rows were not logged before the drop',
+                            pg_catalog.substr(v_dropped.object_identity, pg_catalog.length('chronicle_capture_insert on ') + 1)
+                USING ERRCODE = '0A000',
+                      HINT = 'Drop the partition with DROP TABLE naming it in the statement text, or detach it first (ALTER TABLE ... DETACH PARTITION).';
+        END IF;
+        UPDATE chronicle.table_event_log AS e
+        SET operation = 'DROP PARTITION',
+            ddl = pg_catalog.jsonb_build_object('partition', e.ddl->>'relation')
+        WHERE e.id = v_dropped.pre_image;
+    END LOOP;
+
+    -- Columns of audited tables (ALTER TABLE ... DROP COLUMN, or a cascade from DROP TYPE and the like).
+    FOR v_dropped IN
+        SELECT o.object_identity, v.table_id, col.column_name
+        FROM pg_catalog.pg_event_trigger_dropped_objects() AS o
+        JOIN chronicle.audit_table_log AS v
+          ON v.valid_until IS NULL AND v.schema_name = o.address_names[1] AND v.table_name = o.address_names[2]
+        JOIN chronicle.audit_column_log AS col
+          ON col.table_id = v.table_id AND col.valid_until IS NULL AND col.column_name = o.address_names[3]
+        WHERE o.object_type = 'table column'
+          AND v.log_old_data AND col.column_name <> ALL (v.excluded_columns) AND col.generated IS DISTINCT FROM 'VIRTUAL'
+          AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e
+                          WHERE e.transaction_id = v_transaction_id AND e.table_id = v.table_id
+                            AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? col.column_name)
+    LOOP
+        RAISE EXCEPTION 'cannot drop column % of an audited table here: its values were not logged before the drop', v_dropped.object_identity
+            USING ERRCODE = '0A000',
+                  HINT = 'Drop the column with ALTER TABLE ... DROP COLUMN naming the table and the column in the statement text (not through DROP TYPE/DOMAIN/FUNCTION ... CASCADE or dynamic SQL).';
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_sql_drop() IS
+    'Internal, event trigger: turns the pre-images of dropped audited tables and partitions into DDL events; refuses drops that were not logged.';
+
+-- ==== functions (src/sql/functions/ddl/ddl_sync_table.sql)
+-- The differences between the logged current columns of an audited table and its catalog, one row
+-- per column that was added, dropped or changed; columns are matched by attribute number, which
+-- survives renames and type changes.
+CREATE OR REPLACE FUNCTION chronicle.ddl_column_changes(table_id integer, relation regclass)
+RETURNS TABLE (version_id bigint, attnum smallint, old_name name, new_name name, old_type text, new_type text,
+               old_default text, new_default text, old_not_null boolean, new_not_null boolean,
+               old_generated text, new_generated text, old_identity text, new_identity text)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+BEGIN
+    -- PL/pgSQL, so that the plan is kept for the session (a DDL statement runs it several times)
+    RETURN QUERY
+    SELECT l.id, coalesce(l.ordinal_position, a.attnum), l.column_name, a.attname, l.data_type, a.data_type,
+           l.column_default, a.column_default, l.not_null, a.attnotnull, l.generated, a.generated, l.identity, a.identity
+    FROM (SELECT c.* FROM chronicle.audit_column_log AS c
+          WHERE c.table_id = ddl_column_changes.table_id AND c.valid_until IS NULL) AS l
+    FULL JOIN (SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+                      pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS column_default, a.attnotnull,
+                      CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END AS generated,
+                      CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END AS identity
+               FROM pg_catalog.pg_attribute AS a
+               LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+               WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped) AS a
+      ON a.attnum = l.ordinal_position
+    WHERE l.id IS NULL OR a.attnum IS NULL
+       OR (l.column_name, l.data_type, l.column_default, l.not_null, l.generated, l.identity)
+          IS DISTINCT FROM (a.attname, a.data_type, a.column_default, a.attnotnull, a.generated, a.identity);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_column_changes(integer, regclass) IS
+    'Internal, for DDL capture: the columns of an audited table whose catalog entry differs from their logged current version.';
+
+-- The DDL event of one column whose values a statement destroyed, with the values its pre-image
+-- logged (none without a pre-image). A pre-image of that column alone becomes the event itself,
+-- so its rows are written once; one of several columns lends its rows to one event per column.
+CREATE OR REPLACE FUNCTION chronicle.ddl_event_from_pre_image(
+    table_id integer, operation text, ddl jsonb, pre_image bigint, column_name name)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_variable
+DECLARE
+    v_event bigint;
+BEGIN
+    IF pre_image IS NOT NULL AND (SELECT e.ddl->'columns' FROM chronicle.table_event_log AS e WHERE e.id = pre_image)
+                                 = pg_catalog.jsonb_build_array(column_name) THEN
+        UPDATE chronicle.table_event_log AS e
+        SET operation = ddl_event_from_pre_image.operation::chronicle.event_operation, ddl = ddl_event_from_pre_image.ddl
+        WHERE e.id = pre_image;
+        RETURN pre_image;
+    END IF;
+    v_event := chronicle.ddl_log_event(table_id, operation, ddl);
+    IF pre_image IS NOT NULL THEN
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT v_event, r.table_id, r.row_key, pg_catalog.jsonb_build_object(column_name, r.old_data->column_name), NULL
+        FROM chronicle.row_log AS r
+        WHERE r.event_id = pre_image;
+    END IF;
+    RETURN v_event;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_event_from_pre_image(integer, text, jsonb, bigint, name) IS
+    'Internal, for DDL capture: the DDL event of a column whose values a statement destroyed, made from the statement''s pre-image.';
+
+-- Brings the logged structure of one audited table up to date with its catalog after a DDL
+-- statement: one DDL event per change, new table and column versions, and the capture function
+-- regenerated for the new shape. Values a change destroyed come from the statement's pre-image
+-- (ddl_command_start); a change that destroyed logged values without one is refused.
+--
+-- Events of one statement are written so that undoing them newest first is right: drops, then
+-- type changes, renames, additions, then the changes that move no data. command_tag is NULL when
+-- no statement is being captured (sync_table_structure).
+CREATE OR REPLACE FUNCTION chronicle.ddl_sync_table(table_id integer, relation regclass, command_tag text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+-- the arguments are named like catalog columns: bare names mean the arguments
+#variable_conflict use_variable
+DECLARE
+    v_version chronicle.audit_table_log;
+    v_schema name;
+    v_name name;
+    v_key name[];
+    v_excluded name[];
+    v_transaction_id bigint;
+    v_change record;
+    v_part record;
+    v_event bigint;
+    v_first_event bigint;
+    v_pre_image bigint;
+    v_key_object text;
+    v_message text;
+    v_state text;
+    v_mismatch boolean;
+    v_old_key smallint[];
+    v_new_key smallint[];
+    v_function oid := pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || table_id));
+    v_trigger name;
+    v_pre_imaged name[];  -- columns this statement logged before it ran, still there under the same type
+    v_rewritten boolean;
+    v_ddl jsonb;
+BEGIN
+    SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
+    WHERE t.table_id = ddl_sync_table.table_id AND t.valid_until IS NULL;
+    SELECT n.nspname, c.relname INTO STRICT v_schema, v_name
+    FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = relation;
+    BEGIN
+        v_key := chronicle.audit_key_columns(relation);
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_state = RETURNED_SQLSTATE;
+        RAISE EXCEPTION 'audited table %.% would lose its audit: %', pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name), v_message
+            USING ERRCODE = v_state,
+                  HINT = 'An audited table needs its row key (a primary key, or a unique key on NOT NULL columns) at all times: '
+                         'add the new key in the same ALTER TABLE statement that drops the old one, or stop auditing the table first with chronicle.drop_table_audit.';
+    END;
+    -- excluded columns follow renames and drops (matched by attribute number)
+    SELECT coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attname), '{}') INTO v_excluded
+    FROM chronicle.audit_column_log AS c
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = c.ordinal_position AND NOT a.attisdropped
+    WHERE c.table_id = ddl_sync_table.table_id AND c.valid_until IS NULL AND c.column_name = ANY (v_version.excluded_columns);
+
+    -- ALTER COLUMN ... TYPE to the same type with USING rewrites values the catalog does not show:
+    -- every column logged by the statement's pre-image is compared with its values now.
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT c.name), '{}') INTO v_pre_imaged
+    FROM chronicle.transaction_log AS x
+    JOIN chronicle.table_event_log AS e ON e.transaction_id = x.id
+    CROSS JOIN LATERAL pg_catalog.jsonb_array_elements_text(e.ddl->'columns') AS c(name)
+    WHERE x.txid = pg_catalog.pg_current_xact_id() AND x.started_at = pg_catalog.transaction_timestamp()
+      AND e.table_id = ddl_sync_table.table_id AND e.operation = 'DDL PRE-IMAGE'
+      -- (columns dropped, retyped or given a new stored expression are logged as such below)
+      AND c.name NOT IN (SELECT ch.old_name FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+                         WHERE ch.version_id IS NOT NULL
+                           AND (ch.new_name IS NULL OR ch.old_type <> ch.new_type
+                                OR (ch.old_generated = 'STORED' AND ch.new_generated = 'STORED'
+                                    AND ch.old_default IS DISTINCT FROM ch.new_default)))
+      AND EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                  WHERE a.attrelid = relation AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped);
+
+    IF pg_catalog.cardinality(v_pre_imaged) = 0
+       AND NOT EXISTS (SELECT FROM chronicle.ddl_column_changes(table_id, relation))
+       AND (v_schema, v_name, v_key, v_excluded)
+           = (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_partition_tree(relation) AS p
+                       WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                                         WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function))
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+                         AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+        RETURN;
+    END IF;
+
+    v_transaction_id := chronicle.log_transaction();
+    v_key_object := chronicle.capture_key_arguments(v_key, 't');
+
+    -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
+    -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
+    FOR v_change IN
+        SELECT ch.*,
+               CASE WHEN ch.new_name IS NULL THEN 'DROP COLUMN'
+                    WHEN ch.old_type <> ch.new_type THEN 'ALTER COLUMN TYPE'
+                    ELSE 'ALTER COLUMN EXPRESSION' END AS operation,
+               (v_version.log_old_data AND ch.old_name <> ALL (v_version.excluded_columns)
+                AND ch.old_generated IS DISTINCT FROM 'VIRTUAL'
+                AND (ch.new_name IS NULL OR command_tag = 'ALTER TABLE' OR command_tag IS NULL)) AS logged_values
+        FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NOT NULL
+          AND (ch.new_name IS NULL
+               OR ch.old_type <> ch.new_type
+               OR (ch.old_generated = 'STORED' AND ch.new_generated = 'STORED' AND ch.old_default IS DISTINCT FROM ch.new_default))
+        ORDER BY (ch.new_name IS NOT NULL), ch.attnum
+    LOOP
+        v_pre_image := NULL;
+        -- (without a statement, sync_table_structure records a change DDL capture did not see: its
+        -- values are gone, and the event says so)
+        IF v_change.logged_values AND command_tag IS NOT NULL THEN
+            SELECT e.id INTO v_pre_image FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
+              AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? v_change.old_name
+            ORDER BY e.id DESC LIMIT 1;
+            IF v_pre_image IS NULL THEN
+                RAISE EXCEPTION 'cannot % % of audited table %.% here: its values were not logged before the change',
+                                pg_catalog.lower(v_change.operation), pg_catalog.quote_ident(v_change.old_name),
+                                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                    USING ERRCODE = '0A000',
+                          HINT = 'Run ALTER TABLE naming the table and the column in the statement text (not through a cascade or dynamic SQL), '
+                                 'or exclude the column from the audit first.';
+            END IF;
+            -- the logged values must still name the rows by their key: a key that changed with them would not
+            EXECUTE pg_catalog.format(
+                'SELECT (SELECT pg_catalog.count(*) FROM chronicle.row_log AS r WHERE r.event_id = $1) <> (SELECT pg_catalog.count(*) FROM %1$s)
+                     OR EXISTS (SELECT r.row_key FROM chronicle.row_log AS r WHERE r.event_id = $1
+                                EXCEPT SELECT pg_catalog.jsonb_build_object(%2$s) FROM %1$s AS t)',
+                relation, v_key_object)
+            INTO v_mismatch USING v_pre_image;
+            IF v_mismatch THEN
+                RAISE EXCEPTION 'cannot % % of audited table %.% in this statement: the row keys change with it',
+                                pg_catalog.lower(v_change.operation), pg_catalog.quote_ident(v_change.old_name),
+                                pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                    USING ERRCODE = '0A000',
+                          HINT = 'Change the row key in a statement of its own first. A key column can only change to a type whose values are logged alike (e.g. integer to bigint).';
+            END IF;
+        END IF;
+        v_ddl := CASE WHEN v_change.new_name IS NULL
+                      THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum, 'data_type', v_change.old_type)
+                      WHEN v_change.operation = 'ALTER COLUMN TYPE'
+                      THEN pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                         'old_type', v_change.old_type, 'new_type', v_change.new_type)
+                      ELSE pg_catalog.jsonb_build_object('column', v_change.old_name, 'attnum', v_change.attnum,
+                                                         'old_expression', v_change.old_default, 'new_expression', v_change.new_default) END;
+        IF v_change.logged_values AND command_tag IS NULL THEN
+            v_ddl := v_ddl || '{"values_logged": false}';
+        END IF;
+        v_event := chronicle.ddl_event_from_pre_image(table_id, v_change.operation, v_ddl, v_pre_image, v_change.old_name);
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    FOR v_change IN
+        SELECT a.attname, a.attnum, a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type,
+               (SELECT e.id FROM chronicle.table_event_log AS e
+                WHERE e.transaction_id = v_transaction_id AND e.table_id = ddl_sync_table.table_id
+                  AND e.operation = 'DDL PRE-IMAGE' AND e.ddl->'columns' ? a.attname
+                ORDER BY e.id DESC LIMIT 1) AS pre_image
+        FROM pg_catalog.pg_attribute AS a
+        WHERE a.attrelid = relation AND a.attname = ANY (v_pre_imaged) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+    LOOP
+        -- rows are paired by the key the pre-image logged them under (the key before the statement)
+        EXECUTE pg_catalog.format(
+            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
+                            WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
+            relation,
+            chronicle.capture_key_arguments(v_version.key_columns, 't'),
+            v_change.attname,
+            chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
+        INTO v_rewritten USING v_change.pre_image;
+        CONTINUE WHEN NOT v_rewritten;
+        IF v_key <> v_version.key_columns THEN
+            RAISE EXCEPTION 'cannot rewrite column % of audited table %.% in this statement: the row keys change with it',
+                            pg_catalog.quote_ident(v_change.attname), pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Change the row key in a statement of its own first.';
+        END IF;
+        v_event := chronicle.ddl_event_from_pre_image(table_id, 'ALTER COLUMN TYPE',
+            pg_catalog.jsonb_build_object('column', v_change.attname, 'attnum', v_change.attnum,
+                                          'old_type', v_change.data_type, 'new_type', v_change.data_type),
+            v_change.pre_image, v_change.attname);
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    FOR v_change IN
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NOT NULL AND ch.new_name IS NOT NULL AND ch.old_name <> ch.new_name
+        ORDER BY ch.attnum
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, 'RENAME COLUMN',
+            pg_catalog.jsonb_build_object('attnum', v_change.attnum, 'old_name', v_change.old_name, 'new_name', v_change.new_name));
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    FOR v_change IN
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        WHERE ch.version_id IS NULL
+        ORDER BY ch.attnum
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, 'ADD COLUMN',
+            pg_catalog.jsonb_build_object('column', v_change.new_name, 'attnum', v_change.attnum, 'data_type', v_change.new_type,
+                                          'default', v_change.new_default, 'not_null', v_change.new_not_null,
+                                          'generated', v_change.new_generated, 'identity', v_change.new_identity));
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    -- Changes that move no data.
+    FOR v_change IN
+        SELECT ch.*, x.operation, x.ddl
+        FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+        CROSS JOIN LATERAL (VALUES
+            (1, 'ALTER COLUMN DEFAULT',
+             ch.old_generated IS NULL AND ch.new_generated IS NULL AND ch.old_default IS DISTINCT FROM ch.new_default,
+             pg_catalog.jsonb_build_object('old_default', ch.old_default, 'new_default', ch.new_default)),
+            (2, 'ALTER COLUMN NOT NULL', ch.old_not_null IS DISTINCT FROM ch.new_not_null,
+             pg_catalog.jsonb_build_object('old_not_null', ch.old_not_null, 'new_not_null', ch.new_not_null)),
+            (3, 'ALTER COLUMN IDENTITY', ch.old_identity IS DISTINCT FROM ch.new_identity,
+             pg_catalog.jsonb_build_object('old_identity', ch.old_identity, 'new_identity', ch.new_identity)),
+            (4, 'ALTER COLUMN EXPRESSION', ch.old_generated IS DISTINCT FROM ch.new_generated,
+             pg_catalog.jsonb_build_object('old_generated', ch.old_generated, 'new_generated', ch.new_generated,
+                                           'old_expression', ch.old_default, 'new_expression', ch.new_default))
+        ) AS x(ord, operation, applies, ddl)
+        WHERE ch.version_id IS NOT NULL AND ch.new_name IS NOT NULL AND x.applies
+        ORDER BY ch.attnum, x.ord
+    LOOP
+        v_event := chronicle.ddl_log_event(table_id, v_change.operation,
+            pg_catalog.jsonb_build_object('column', v_change.new_name, 'attnum', v_change.attnum) || v_change.ddl);
+        v_first_event := coalesce(v_first_event, v_event);
+    END LOOP;
+
+    -- The table: schema, name, key, excluded columns.
+    SELECT pg_catalog.array_agg(c.ordinal_position ORDER BY k.ord) INTO v_old_key
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)
+    JOIN chronicle.audit_column_log AS c
+      ON c.table_id = ddl_sync_table.table_id AND c.valid_until IS NULL AND c.column_name = k.name;
+    SELECT pg_catalog.array_agg(a.attnum ORDER BY k.ord) INTO v_new_key
+    FROM pg_catalog.unnest(v_key) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name;
+    IF v_schema <> v_version.schema_name THEN
+        v_event := chronicle.ddl_log_event(table_id, 'SET SCHEMA',
+            pg_catalog.jsonb_build_object('old_schema', v_version.schema_name, 'new_schema', v_schema));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+    IF v_name <> v_version.table_name THEN
+        v_event := chronicle.ddl_log_event(table_id, 'RENAME TABLE',
+            pg_catalog.jsonb_build_object('old_name', v_version.table_name, 'new_name', v_name));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+    IF v_old_key IS DISTINCT FROM v_new_key THEN
+        v_event := chronicle.ddl_log_event(table_id, 'ALTER KEY',
+            pg_catalog.jsonb_build_object('old_key', v_version.key_columns, 'new_key', v_key));
+        v_first_event := coalesce(v_first_event, v_event);
+    END IF;
+
+    -- Partitions created or attached: their rows joined the table. Partitions detached: theirs left it.
+    FOR v_part IN
+        SELECT p.relid::pg_catalog.regclass AS relation, p.isleaf,
+               pg_catalog.format('%I.%I', n.nspname, c.relname) AS name,
+               EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert') AS captured
+        FROM pg_catalog.pg_partition_tree(relation) AS p
+        JOIN pg_catalog.pg_class AS c ON c.oid = p.relid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE p.relid <> relation::oid
+          AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                          WHERE t.tgrelid = p.relid AND t.tgname = 'chronicle_capture_insert' AND t.tgfoid = v_function)
+        ORDER BY p.level, p.relid
+    LOOP
+        IF v_part.captured THEN
+            RAISE EXCEPTION 'cannot attach audited table % to audited table %.%', v_part.relation,
+                            pg_catalog.quote_ident(v_schema), pg_catalog.quote_ident(v_name)
+                USING ERRCODE = '0A000',
+                      HINT = 'Stop auditing it first with chronicle.drop_table_audit; its rows are then logged as they join the table.';
+        END IF;
+        IF v_part.isleaf THEN
+            v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'ATTACH PARTITION',
+                                              pg_catalog.jsonb_build_object('partition', v_part.name), NULL, true);
+            v_first_event := coalesce(v_first_event, v_event);
+        END IF;
+    END LOOP;
+    FOR v_part IN
+        -- detached: relations that still carry this table's triggers but are no longer in its tree
+        SELECT c.oid::pg_catalog.regclass AS relation, c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) AS name
+        FROM pg_catalog.pg_trigger AS t
+        JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
+          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)
+        ORDER BY c.oid
+    LOOP
+        IF v_part.relkind = 'r' THEN
+            v_event := chronicle.ddl_log_rows(table_id, v_part.relation, true, 'DETACH PARTITION',
+                                              pg_catalog.jsonb_build_object('partition', v_part.name), NULL, false);
+            v_first_event := coalesce(v_first_event, v_event);
+        END IF;
+        -- every capture trigger (install_capture's names), not only those calling the capture function
+        FOR v_trigger IN
+            SELECT t.tgname FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = v_part.relation AND t.tgname LIKE 'chronicle\_capture\_%' AND NOT t.tgisinternal
+        LOOP
+            EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', v_trigger, v_part.relation);
+        END LOOP;
+    END LOOP;
+
+    -- New versions: columns whose catalog entry changed, and the table if its name or key did. The
+    -- statement's first DDL event divides them: earlier events belong to the old versions, it and
+    -- later ones to the new.
+    WITH changes AS (
+        SELECT ch.* FROM chronicle.ddl_column_changes(table_id, relation) AS ch
+    ), closed AS (
+        UPDATE chronicle.audit_column_log AS c
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
+        FROM changes AS ch
+        WHERE c.id = ch.version_id
+    )
+    INSERT INTO chronicle.audit_column_log
+        (table_id, column_name, ordinal_position, data_type, column_default, not_null, generated, identity, valid_from, valid_from_event)
+    SELECT ddl_sync_table.table_id, ch.new_name, ch.attnum, ch.new_type, ch.new_default, ch.new_not_null, ch.new_generated, ch.new_identity,
+           v_transaction_id, v_first_event
+    FROM changes AS ch
+    WHERE ch.new_name IS NOT NULL;
+
+    IF (v_schema, v_name, v_key, v_excluded)
+       <> (v_version.schema_name, v_version.table_name, v_version.key_columns, v_version.excluded_columns) THEN
+        UPDATE chronicle.audit_table_log AS t
+        SET valid_until = v_transaction_id, valid_until_event = v_first_event
+        WHERE t.id = v_version.id;
+        INSERT INTO chronicle.audit_table_log
+            (table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns,
+             valid_from, valid_from_event)
+        VALUES (table_id, v_schema, v_name, v_key, v_version.log_old_data, v_version.log_new_data, v_excluded,
+                v_transaction_id, v_first_event);
+    END IF;
+
+    PERFORM chronicle.install_capture(table_id, relation);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_sync_table(integer, regclass, text) IS
+    'Internal, for DDL capture: logs the structure changes of one audited table and regenerates its capture function.';
+
+-- ==== functions (src/sql/functions/ddl/sync_table_structure.sql)
+-- Records the structure an audited table has now, for changes DDL capture did not see (it is off
+-- where the extension was installed without a superuser, or when its event triggers are
+-- disabled): new table and column versions, one DDL event per change, and the capture function
+-- generated again, so that writes are logged with the table's shape. Values of columns dropped or
+-- retyped meanwhile were not logged: their events say "values_logged": false. With DDL capture
+-- on there is nothing to record, and nothing changes.
+CREATE OR REPLACE FUNCTION chronicle.sync_table_structure(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table_id integer;
+    v_last_event bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+    -- found by its capture triggers, so a table renamed unseen is found too
+    SELECT r.table_id INTO v_table_id
+    FROM chronicle.ddl_audited_relations() AS r
+    WHERE r.relation = table_name AND r.is_table;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'table % is not audited', table_name
+            USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit.';
+    END IF;
+    SELECT coalesce(pg_catalog.max(e.id), 0) INTO v_last_event FROM chronicle.table_event_log AS e WHERE e.table_id = v_table_id;
+    PERFORM chronicle.ddl_sync_table(v_table_id, table_name, NULL);
+    RETURN (SELECT pg_catalog.count(*) FROM chronicle.table_event_log AS e WHERE e.table_id = v_table_id AND e.id > v_last_event);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
+    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
+
+-- ==== functions (src/sql/functions/logging/log_event.sql)
+-- Statement order within a transaction (docs/log-tables.md, "Order of changes").
+--
+-- Event ids are drawn when a statement's capture trigger runs, after the statement's rows changed.
+-- That orders changes right between transactions (a row changed by two transactions is locked by
+-- the first until it commits), but not within one: a statement run by a trigger or a foreign-key
+-- cascade finishes, and logs, before the statement that ran it, though it changed its rows after.
+-- So every audited statement draws a stamp when it starts (BEFORE STATEMENT), a nested statement
+-- logs the stamps of the audited statements around it, and a statement that logs after nested
+-- ones takes the place of the first of them (statement_order).
+
+-- BEFORE STATEMENT trigger of audited tables: draws the statement's stamp at its nesting depth.
+CREATE OR REPLACE FUNCTION chronicle.stamp_statement()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM pg_catalog.nextval(CASE pg_catalog.pg_trigger_depth()
+        WHEN 1 THEN 'chronicle.statement_stamp_1'::regclass
+        WHEN 2 THEN 'chronicle.statement_stamp_2'::regclass
+        WHEN 3 THEN 'chronicle.statement_stamp_3'::regclass
+        WHEN 4 THEN 'chronicle.statement_stamp_4'::regclass
+        WHEN 5 THEN 'chronicle.statement_stamp_5'::regclass
+        WHEN 6 THEN 'chronicle.statement_stamp_6'::regclass
+        WHEN 7 THEN 'chronicle.statement_stamp_7'::regclass
+        END);
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.stamp_statement() IS
+    'Internal, BEFORE STATEMENT trigger of audited tables: marks the start of an audited statement at its nesting depth.';
+
+-- The stamp of the audited statement running at a depth in this session; NULL where no audited
+-- statement ran at that depth yet, and beyond depth 7 (deeper statements are ordered as logged).
+CREATE OR REPLACE FUNCTION chronicle.statement_stamp(depth integer)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF depth < 1 OR depth > 7 THEN
+        RETURN NULL;
+    END IF;
+    RETURN pg_catalog.currval(pg_catalog.format('chronicle.statement_stamp_%s', depth)::regclass);
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    -- currval before any nextval in this session
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.statement_stamp(integer) IS
+    'Internal: stamp of the audited statement running at a trigger nesting depth in this session, or NULL.';
+
+-- Called by the capture triggers of audited tables once per statement that changed rows: logs the
+-- transaction on first use (chronicle.log_transaction) and the statement's event; returns its id.
+--
+-- A nested statement (trigger depth above 1) records the stamps of the audited statements around
+-- it, and sets chronicle.nested_event_transaction to the transaction, so the statements around it
+-- look for it when they log. The setting is only a hint to look: what is found is checked against
+-- the stamps, which no role can forge; a role that resets the setting only loses the reordering of
+-- its own transaction's nested statements.
+CREATE OR REPLACE FUNCTION chronicle.log_event(table_id integer, operation chronicle.event_operation)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_transaction_id bigint := chronicle.log_transaction();
+    v_depth integer := pg_catalog.pg_trigger_depth();
+    v_id bigint := pg_catalog.nextval('chronicle.table_event_log_id_seq'::regclass);
+    v_order bigint := v_id;
+    v_enclosing bigint[];
+    v_stamp bigint;
+BEGIN
+    IF v_depth > 1 THEN
+        SELECT pg_catalog.array_agg(chronicle.statement_stamp(d) ORDER BY d) INTO v_enclosing
+        FROM pg_catalog.generate_series(1, v_depth - 1) AS d;
+        PERFORM pg_catalog.set_config('chronicle.nested_event_transaction', v_transaction_id::text, false);
+    END IF;
+    -- Statements nested in this one logged before it: it started first, so it takes the place of
+    -- the first of them. Only AFTER triggers log after what they ran: TRUNCATE logs from its
+    -- BEFORE trigger, and a BASELINE outside any trigger.
+    IF operation IN ('INSERT', 'UPDATE', 'DELETE')
+       AND pg_catalog.current_setting('chronicle.nested_event_transaction', true) = v_transaction_id::text THEN
+        v_stamp := chronicle.statement_stamp(v_depth);
+        IF v_stamp IS NOT NULL THEN
+            SELECT LEAST(v_id, pg_catalog.min(e.statement_order)) INTO v_order
+            FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = v_transaction_id AND e.nesting_depth > 1
+              AND e.nesting_depth > v_depth AND e.enclosing_stamps[v_depth] = v_stamp AND e.id < v_id;
+        END IF;
+    END IF;
+    INSERT INTO chronicle.table_event_log
+        (id, transaction_id, table_id, operation, nesting_depth, statement_order, enclosing_stamps)
+    OVERRIDING SYSTEM VALUE
+    VALUES (v_id, v_transaction_id, table_id, operation, v_depth, v_order, v_enclosing);
+    RETURN v_id;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_event(integer, chronicle.event_operation) IS
+    'Internal, for the capture triggers: logs the statement''s event (and the transaction on first use); returns the event id.';
+
+-- ==== functions (src/sql/functions/logging/log_transaction.sql)
+-- Called by the capture triggers of audited tables at each statement: returns this transaction's
+-- transaction_log id, inserting the row on the first call.
+--
+-- Later calls find the row by txid and start time (one probe of their unique index). The id is not kept
+-- in a setting: any role can SET any custom setting, so a cached '<txid>:<id>' could be forged to
+-- log a role's writes under another transaction (another session_user, another session_info),
+-- and a RESET ALL in the middle of a transaction would lose it. The row itself cannot be forged,
+-- and a rolled-back (sub)transaction takes it away, so the next write logs the transaction again.
+-- The probe costs about 6 microseconds per statement more than reading a setting did.
+--
+-- enable_seqscan is off for the probe's sake: a session that first plans it while
+-- transaction_log is empty (a fresh install, or after TRUNCATE) would otherwise keep a cached
+-- sequential-scan plan while the table grows, and every audited statement would read it all.
+CREATE OR REPLACE FUNCTION chronicle.log_transaction()
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET enable_seqscan = off
+AS $function$
+DECLARE
+    v_txid xid8 := pg_catalog.pg_current_xact_id();
+    v_session_info_text text;
+    v_session_info jsonb;
+    v_id bigint;
+BEGIN
+    -- The start time tells this transaction from one of the same txid in a log restored from
+    -- another cluster.
+    SELECT t.id INTO v_id
+    FROM chronicle.transaction_log AS t
+    WHERE t.txid = v_txid AND t.started_at = pg_catalog.transaction_timestamp();
+    IF FOUND THEN
+        RETURN v_id;
+    END IF;
+
+    v_session_info_text := pg_catalog.current_setting('chronicle.session_info', true);
+    IF v_session_info_text <> '' THEN
+        BEGIN
+            v_session_info := v_session_info_text::jsonb;
+        EXCEPTION WHEN data_exception OR program_limit_exceeded THEN
+            -- malformed JSON (22P02), \u0000 (22P05), a number out of range (22003), nesting too
+            -- deep (54001)
+            v_session_info := NULL;
+        END;
+        -- Never lose the application's write over its annotation: keep the text, and say so.
+        IF v_session_info IS NULL OR pg_catalog.jsonb_typeof(v_session_info) <> 'object' THEN
+            RAISE WARNING 'chronicle.session_info is not a JSON object; logged as {"invalid_session_info": ...}'
+                USING HINT = 'SET chronicle.session_info to a JSON object, e.g. ''{"request_id": "42"}''.';
+            v_session_info := pg_catalog.jsonb_build_object('invalid_session_info', v_session_info_text);
+        END IF;
+    END IF;
+
+    INSERT INTO chronicle.transaction_log
+        (txid, started_at, session_user_name, client_addr, client_port, application_name, session_info)
+    VALUES
+        (v_txid, pg_catalog.transaction_timestamp(), session_user, pg_catalog.inet_client_addr(),
+         pg_catalog.inet_client_port(), pg_catalog.current_setting('application_name'), v_session_info)
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_transaction() IS
+    'Internal, for the capture triggers: this transaction''s chronicle.transaction_log id, logging the transaction on first use.';
+
+-- ==== functions (src/sql/functions/revert/revert_support.sql)
+-- Support for chronicle.revert_transactions: SQL fragments rendered from the catalog (key
+-- matching, column lists), the revert chain, triggers during a revert, and the foreign-key check.
+
+-- The SQL condition matching rows of two aliases of a relation's row type on its key columns,
+-- each compared with the equality operator of its type's default btree operator class (the one
+-- a unique key uses), named with its schema so that no search_path is needed, e.g.
+-- t."id" OPERATOR(pg_catalog.=) s."id". Types without such an operator of their own (arrays,
+-- enums, ranges) use pg_catalog's polymorphic one.
+CREATE OR REPLACE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.string_agg(
+               pg_catalog.format('%s.%I OPERATOR(%s) %s.%I', left_alias, k.name,
+                                 coalesce(op.name, 'pg_catalog.='), right_alias, k.name),
+               ' AND ' ORDER BY k.ord)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped
+    JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+    LEFT JOIN LATERAL (
+        SELECT pg_catalog.format('%I.%s', n.nspname, o.oprname) AS name
+        FROM pg_catalog.pg_opclass AS c
+        JOIN pg_catalog.pg_am AS am ON am.oid = c.opcmethod AND am.amname = 'btree'
+        JOIN pg_catalog.pg_amop AS ao
+          ON ao.amopfamily = c.opcfamily AND ao.amoplefttype = c.opcintype
+         AND ao.amoprighttype = c.opcintype AND ao.amopstrategy = 3
+        JOIN pg_catalog.pg_operator AS o ON o.oid = ao.amopopr
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = o.oprnamespace
+        WHERE c.opcdefault
+          AND c.opcintype = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        LIMIT 1
+    ) AS op ON true
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_key_condition(regclass, name[], text, text) IS
+    'Internal, for revert: the condition matching two row aliases of a relation on its key columns.';
+
+-- The columns a revert writes: every column but dropped and generated ones; without the excluded
+-- columns when for_insert (they are not logged, so a re-inserted row gets their default); without
+-- identity columns GENERATED ALWAYS when not for_insert (an UPDATE cannot set them).
+CREATE OR REPLACE FUNCTION chronicle.revert_columns(relation regclass, excluded_columns name[], for_insert boolean)
+RETURNS name[]
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.array_agg(a.attname ORDER BY a.attnum), '{}')
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+      AND (NOT for_insert OR a.attname <> ALL (excluded_columns))
+      AND (for_insert OR a.attidentity <> 'a')
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
+    'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
+
+-- The revert in force of a transaction: the transaction that reverted it and was not itself
+-- reverted (recursively), or NULL when the transaction's changes stand.
+CREATE OR REPLACE FUNCTION chronicle.revert_active_revert(transaction_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_revert bigint;
+BEGIN
+    FOR v_revert IN
+        SELECT r.revert_transaction_id FROM chronicle.revert_log AS r
+        WHERE r.reverted_transaction_id = revert_active_revert.transaction_id
+        ORDER BY r.revert_transaction_id DESC
+    LOOP
+        IF chronicle.revert_active_revert(v_revert) IS NULL THEN
+            RETURN v_revert;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_active_revert(bigint) IS
+    'Internal, for revert: the transaction whose revert of the given transaction is in force (not itself reverted), or NULL.';
+
+-- Sets the user triggers of the relations (and their partitions) for a revert, or back:
+-- when starting, chronicle's capture triggers and the triggers named in keep fire ALWAYS (the
+-- revert runs with session_replication_role = replica, so that foreign-key actions and checks
+-- do not fire and the logged changes of every table are undone exactly), every other user
+-- trigger is disabled; returns what to restore. When restoring, sets each back as it was.
+CREATE OR REPLACE FUNCTION chronicle.revert_set_triggers(relations regclass[], keep name[], restore jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_trigger record;
+    v_saved jsonb := '[]';
+    v_item jsonb;
+    v_current "char";
+BEGIN
+    IF restore IS NOT NULL THEN
+        FOR v_item IN SELECT x FROM pg_catalog.jsonb_array_elements(restore) AS x LOOP
+            SELECT t.tgenabled INTO v_current FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = (v_item ->> 'relation')::oid AND t.tgname = (v_item ->> 'trigger');
+            CONTINUE WHEN v_current IS NULL OR v_current = (v_item ->> 'enabled')::"char";
+            EXECUTE pg_catalog.format('ALTER TABLE %s %s TRIGGER %I', (v_item ->> 'relation')::oid::regclass,
+                CASE v_item ->> 'enabled' WHEN 'O' THEN 'ENABLE' WHEN 'A' THEN 'ENABLE ALWAYS'
+                                          WHEN 'R' THEN 'ENABLE REPLICA' ELSE 'DISABLE' END,
+                v_item ->> 'trigger');
+        END LOOP;
+        RETURN NULL;
+    END IF;
+    FOR v_trigger IN
+        SELECT t.tgrelid, t.tgname, t.tgenabled,
+               CASE WHEN t.tgname LIKE 'chronicle\_capture\_%' OR t.tgname = ANY (keep) THEN 'A' ELSE 'D' END AS wanted
+        FROM pg_catalog.pg_trigger AS t
+        WHERE NOT t.tgisinternal
+          AND t.tgrelid IN (SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
+                            UNION
+                            SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
+                                   LATERAL pg_catalog.pg_partition_tree(r.relation) AS p)
+        ORDER BY t.tgrelid, t.tgname
+    LOOP
+        v_saved := v_saved || pg_catalog.jsonb_build_object('relation', v_trigger.tgrelid::bigint, 'trigger', v_trigger.tgname,
+                                                             'enabled', v_trigger.tgenabled::text);
+    END LOOP;
+    FOR v_item IN SELECT x FROM pg_catalog.jsonb_array_elements(v_saved) AS x LOOP
+        -- (re-read: altering a partitioned table's trigger may have altered its partitions' clones)
+        SELECT t.tgenabled INTO v_current FROM pg_catalog.pg_trigger AS t
+        WHERE t.tgrelid = (v_item ->> 'relation')::oid AND t.tgname = (v_item ->> 'trigger');
+        IF (v_item ->> 'trigger') LIKE 'chronicle\_capture\_%' OR (v_item ->> 'trigger') = ANY (keep) THEN
+            CONTINUE WHEN v_current = 'A';
+            EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ALWAYS TRIGGER %I', (v_item ->> 'relation')::oid::regclass, v_item ->> 'trigger');
+        ELSE
+            CONTINUE WHEN v_current = 'D';
+            EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', (v_item ->> 'relation')::oid::regclass, v_item ->> 'trigger');
+        END IF;
+    END LOOP;
+    RETURN v_saved;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_set_triggers(regclass[], name[], jsonb) IS
+    'Internal, for revert: sets the user triggers of the reverted tables for the revert (capture and kept triggers ALWAYS, others disabled), or restores them.';
+
+-- After a revert (which runs without foreign-key triggers): raises foreign_key_violation if a
+-- foreign key from or to one of the relations is not satisfied, one anti-join per constraint.
+CREATE OR REPLACE FUNCTION chronicle.revert_check_foreign_keys(relations regclass[])
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_constraint record;
+    v_bad text;
+BEGIN
+    FOR v_constraint IN
+        SELECT c.conname, c.conrelid::regclass AS child, c.confrelid::regclass AS parent,
+               pg_catalog.string_agg(pg_catalog.format('c.%I IS NOT NULL', ca.attname), ' AND ' ORDER BY k.ord) AS not_null,
+               pg_catalog.string_agg(pg_catalog.format('p.%I OPERATOR(%I.%s) c.%I', pa.attname, n.nspname, o.oprname, ca.attname),
+                                     ' AND ' ORDER BY k.ord) AS matches,
+               pg_catalog.string_agg(pg_catalog.format('c.%I::text', ca.attname), ' || '', '' || ' ORDER BY k.ord) AS shown
+        FROM pg_catalog.pg_constraint AS c
+        CROSS JOIN LATERAL ROWS FROM (pg_catalog.unnest(c.conkey), pg_catalog.unnest(c.confkey), pg_catalog.unnest(c.conpfeqop))
+                           WITH ORDINALITY AS k(child_col, parent_col, op, ord)
+        JOIN pg_catalog.pg_attribute AS ca ON ca.attrelid = c.conrelid AND ca.attnum = k.child_col
+        JOIN pg_catalog.pg_attribute AS pa ON pa.attrelid = c.confrelid AND pa.attnum = k.parent_col
+        JOIN pg_catalog.pg_operator AS o ON o.oid = k.op
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = o.oprnamespace
+        WHERE c.contype = 'f' AND c.conparentid = 0
+          AND (c.conrelid = ANY (relations::oid[]) OR c.confrelid = ANY (relations::oid[]))
+        GROUP BY c.oid, c.conname, c.conrelid, c.confrelid
+        ORDER BY c.conname
+    LOOP
+        EXECUTE pg_catalog.format(
+            'SELECT %s FROM %s AS c WHERE %s AND NOT EXISTS (SELECT FROM %s AS p WHERE %s) LIMIT 1',
+            v_constraint.shown, v_constraint.child, v_constraint.not_null, v_constraint.parent, v_constraint.matches)
+        INTO v_bad;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'revert would violate foreign key % of %: a row references (%) in %, which would not exist',
+                    v_constraint.conname, v_constraint.child, v_bad, v_constraint.parent
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'A change to a table that is not audited (or not reverted) depends on the reverted rows: revert it by hand first, or include the transactions that made it (include_later => true). Nothing was changed.';
+        END IF;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_check_foreign_keys(regclass[]) IS
+    'Internal, for revert: raises foreign_key_violation if a foreign key from or to the relations is not satisfied.';
+
+-- ==== functions (src/sql/functions/revert/revert_transactions.sql)
+-- Undo of whole transactions (docs/revert.md): every data change of the given transactions on
+-- every audited table, undone newest first, in the caller's transaction, and logged by the
+-- tables' capture triggers like any other change, so that a revert can itself be reverted.
+--
+-- Per event, a handful of set-based statements read its row_log entries with
+-- jsonb_populate_record (which reads back exactly what the capture wrote):
+--   INSERT            DELETE the rows by key (and check that each was there)
+--   UPDATE            UPDATE the rows by key, setting the columns of each entry's old_data (only
+--                     those); entries that moved a row to another key go back in waves, each one
+--                     statement moving every row whose old key is free (one wave unless the
+--                     statement shifted keys along a chain, e.g. id = id + 1)
+--   DELETE, TRUNCATE  INSERT old_data (excluded columns take their default)
+-- The revert runs with session_replication_role = replica (set for its time only): foreign-key checks and actions do not
+-- fire, since every logged change, cascaded ones too, is undone exactly; chronicle's capture
+-- triggers, and the application triggers named in keep_triggers, are set to fire ALWAYS for the
+-- time of the revert, every other user trigger of the reverted tables is disabled. Foreign keys
+-- from and to the reverted tables are checked once at the end.
+CREATE OR REPLACE FUNCTION chronicle.revert_transactions(
+    transaction_ids bigint[],
+    include_later boolean DEFAULT false,
+    force boolean DEFAULT false,
+    dry_run boolean DEFAULT false,
+    keep_triggers name[] DEFAULT '{}')
+RETURNS TABLE (reverted_transaction_id bigint, event_id bigint, table_name regclass, action text, row_count bigint)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+#variable_conflict use_column
+DECLARE
+    v_set bigint[];
+    v_bad text;
+    v_count bigint;
+    v_tables integer[];
+    v_relations regclass[];
+    v_min_event bigint;
+    v_later bigint[];
+    v_current bigint;
+    v_event record;
+    v_sql text;
+    v_key_condition text;
+    v_changed name[];
+    v_columns name[];
+    v_expected bigint;
+    v_done bigint;
+    v_moving bigint;
+    v_uniform boolean;
+    v_pending jsonb[];
+    v_moved jsonb[];
+    v_triggers jsonb;
+    v_revert_id bigint;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_hint text;
+    v_replication_role text;
+BEGIN
+    IF transaction_ids IS NULL OR pg_catalog.cardinality(transaction_ids) = 0
+       OR pg_catalog.array_position(transaction_ids, NULL) IS NOT NULL THEN
+        RAISE EXCEPTION 'no transaction to revert: transaction_ids is NULL, empty or holds NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass ids of chronicle.transaction_log rows.';
+    END IF;
+    IF include_later IS NULL OR force IS NULL OR dry_run IS NULL OR keep_triggers IS NULL THEN
+        RAISE EXCEPTION 'the options of revert_transactions must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed', HINT = 'Leave an option out to take its default.';
+    END IF;
+    SELECT pg_catalog.array_agg(DISTINCT x ORDER BY x) INTO v_set FROM pg_catalog.unnest(transaction_ids) AS x;
+
+    SELECT pg_catalog.string_agg(x::text, ', ' ORDER BY x) INTO v_bad
+    FROM pg_catalog.unnest(v_set) AS x
+    WHERE NOT EXISTS (SELECT FROM chronicle.transaction_log AS t WHERE t.id = x);
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown transaction: % (no such chronicle.transaction_log id)', v_bad
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Find the transaction in chronicle.transaction_log (or with chronicle.table_event_log) and pass its id.';
+    END IF;
+
+    SELECT t.id INTO v_current FROM chronicle.transaction_log AS t
+    WHERE t.txid = pg_catalog.pg_current_xact_id() AND t.started_at = pg_catalog.transaction_timestamp();
+    IF v_current = ANY (v_set) THEN
+        RAISE EXCEPTION 'cannot revert transaction %: it is the current transaction', v_current
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Roll back to a savepoint instead, or revert it after it committed.';
+    END IF;
+
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s (reverted by transaction %s)', q.x, q.r), ', ' ORDER BY q.x) INTO v_bad
+    FROM (SELECT x, chronicle.revert_active_revert(x) AS r FROM pg_catalog.unnest(v_set) AS x) AS q
+    WHERE q.r IS NOT NULL AND q.r <> ALL (v_set);
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'already reverted: transaction %', v_bad
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Its changes are undone already. To bring them back, revert the revert (chronicle.revert_transaction(<its id>)).';
+    END IF;
+
+    -- The set to revert, with the later transactions it conflicts with when include_later.
+    LOOP
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (transaction %s)', e.operation, e.transaction_id), ', ') INTO v_bad
+        FROM chronicle.table_event_log AS e
+        WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert: the transactions hold events other than data changes: %', v_bad
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Reverting DDL (changes of table structure) is not supported yet; revert the transactions before or after it. Nothing was changed.';
+        END IF;
+
+        SELECT pg_catalog.array_agg(DISTINCT e.table_id ORDER BY e.table_id), pg_catalog.min(e.id) INTO v_tables, v_min_event
+        FROM chronicle.table_event_log AS e
+        WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE');
+        v_tables := coalesce(v_tables, '{}');
+
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I (table id %s)', v.schema_name, v.table_name, v.table_id), ', ' ORDER BY v.table_id) INTO v_bad
+        FROM (SELECT DISTINCT ON (a.table_id) a.* FROM chronicle.audit_table_log AS a
+              WHERE a.table_id = ANY (v_tables) ORDER BY a.table_id, a.id DESC) AS v
+        WHERE v.valid_until IS NOT NULL
+           OR pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) IS NULL;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert: the transactions changed tables that are no longer audited: %', v_bad
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'A revert writes only audited tables, so that it is logged itself: audit the table again with chronicle.create_table_audit, then revert. Nothing was changed.';
+        END IF;
+
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%I.%I', v.schema_name, v.table_name), ', ') INTO v_bad
+        FROM chronicle.table_event_log AS e
+        JOIN chronicle.audit_table_log AS v
+          ON v.table_id = e.table_id AND NOT v.log_old_data
+         AND v.valid_from <= e.transaction_id AND (v.valid_until IS NULL OR v.valid_until >= e.transaction_id)
+        WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('UPDATE', 'DELETE', 'TRUNCATE');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert: the transactions updated or deleted rows of % while it was audited with log_old_data => false', v_bad
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Without old data the log cannot tell what the rows were. Audit with log_old_data => true to make later changes revertable. Nothing was changed.';
+        END IF;
+
+        SELECT pg_catalog.array_agg(pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) ORDER BY v.table_id)
+        INTO v_relations
+        FROM chronicle.audit_table_log AS v WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
+        v_relations := coalesce(v_relations, '{}');
+        IF pg_catalog.cardinality(v_relations) > 0 THEN
+            -- No other writer between the conflict check and the end of the revert.
+            EXECUTE pg_catalog.format('LOCK TABLE %s IN EXCLUSIVE MODE',
+                                      (SELECT pg_catalog.string_agg(r::text, ', ') FROM pg_catalog.unnest(v_relations) AS r));
+        END IF;
+
+        -- Conflicts: a later transaction (not reverted with these) changed a row these changed,
+        -- found by the keys of the rows before and after each change. An UPDATE of other columns
+        -- of the row, neither moving it to another key, is no conflict: the revert sets back only
+        -- its own columns; with force, neither is an UPDATE of the same columns.
+        EXIT WHEN v_min_event IS NULL OR NOT EXISTS (
+            SELECT FROM chronicle.table_event_log AS e
+            WHERE e.id > v_min_event AND e.table_id = ANY (v_tables) AND e.transaction_id <> ALL (v_set)
+              AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'));
+
+        DROP TABLE IF EXISTS pg_temp.chronicle_revert_conflicts;
+        CREATE TEMPORARY TABLE chronicle_revert_conflicts ON COMMIT DROP AS
+        WITH keys AS (
+            SELECT v.table_id, v.key_columns::text[] AS key_columns, pg_catalog.format('%I.%I', v.schema_name, v.table_name) AS name
+            FROM chronicle.audit_table_log AS v WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL
+        ), entries AS (
+            -- the reverted transactions' entries, and later transactions' entries on their tables;
+            -- old_key: the row's key before the change
+            SELECT e.transaction_id = ANY (v_set) AS mine, e.transaction_id AS tx, e.table_id, r.event_id,
+                   e.operation::text AS op, r.row_key, r.old_data,
+                   CASE WHEN e.operation::text = 'UPDATE' AND r.old_data ?| k.key_columns
+                        THEN (SELECT pg_catalog.jsonb_object_agg(c, coalesce(r.old_data -> c, r.row_key -> c))
+                              FROM pg_catalog.jsonb_object_keys(r.row_key) AS c)
+                        ELSE r.row_key END AS old_key
+            FROM chronicle.table_event_log AS e
+            JOIN chronicle.row_log AS r ON r.event_id = e.id
+            JOIN keys AS k ON k.table_id = e.table_id
+            WHERE (e.transaction_id = ANY (v_set) OR e.id > v_min_event)
+              AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        ), mine AS (
+            SELECT * FROM entries WHERE mine
+        ), later AS (
+            SELECT * FROM entries WHERE NOT mine
+        ), mine_keys AS (
+            SELECT DISTINCT m.*, x.k FROM mine AS m CROSS JOIN LATERAL (VALUES (m.row_key), (m.old_key)) AS x(k)
+        ), later_keys AS (
+            SELECT DISTINCT l.*, x.k FROM later AS l CROSS JOIN LATERAL (VALUES (l.row_key), (l.old_key)) AS x(k)
+        )
+        SELECT DISTINCT k.name, m.k AS row_key, m.tx AS reverted, m.op AS reverted_operation, l.tx AS later, l.op AS later_operation
+        FROM mine_keys AS m
+        JOIN later_keys AS l ON l.table_id = m.table_id AND l.k = m.k AND l.event_id > m.event_id
+        JOIN keys AS k ON k.table_id = m.table_id
+        WHERE NOT (m.op = 'UPDATE' AND l.op = 'UPDATE' AND m.row_key = m.old_key AND l.row_key = l.old_key
+                   AND l.old_data IS NOT NULL  -- (without old data, the later UPDATE's columns are unknown)
+                   AND (force OR NOT m.old_data ?| ARRAY(SELECT pg_catalog.jsonb_object_keys(l.old_data))));
+
+        SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT c.later ORDER BY c.later) INTO v_count, v_later
+        FROM pg_temp.chronicle_revert_conflicts AS c;
+        EXIT WHEN v_count = 0;
+        IF include_later THEN
+            SELECT pg_catalog.array_agg(DISTINCT x ORDER BY x) INTO v_set FROM pg_catalog.unnest(v_set || v_later) AS x;
+            IF v_current = ANY (v_set) THEN
+                RAISE EXCEPTION 'cannot revert: the current transaction changed rows of the reverted transactions'
+                    USING ERRCODE = 'invalid_parameter_value', HINT = 'Revert in a transaction of its own.';
+            END IF;
+            CONTINUE;
+        END IF;
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s row %s: reverted transaction %s (%s), later transaction %s (%s)',
+                                                       c.name, c.row_key, c.reverted, c.reverted_operation, c.later, c.later_operation),
+                                     E'\n' ORDER BY c.name, c.row_key::text, c.later)
+        INTO v_bad
+        FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text, later LIMIT 20) AS c;
+        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows changed by the reverted transactions', v_later, v_count
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = v_bad || CASE WHEN v_count > 20 THEN E'\n...' ELSE '' END,
+                  HINT = 'Revert the later transactions too (include_later => true), or, where both are UPDATEs of the same row, set back only the reverted transactions'' columns (force => true). Nothing was changed.';
+    END LOOP;
+
+    IF NOT dry_run THEN
+        -- Set here, not as a SET clause of the function: only a superuser may set it, and a SET
+        -- clause would keep an extension installed without one from being created at all. Set
+        -- back below; an error rolls it back with the rest.
+        v_replication_role := pg_catalog.current_setting('session_replication_role');
+        BEGIN
+            PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION 'cannot revert: chronicle was installed without a superuser'
+                USING ERRCODE = '42501',
+                      HINT = 'A revert turns off foreign-key triggers while it undoes logged changes, which needs chronicle to be installed (or updated) by a superuser. Nothing was changed.';
+        END;
+        v_triggers := chronicle.revert_set_triggers(v_relations, keep_triggers, NULL);
+        v_revert_id := chronicle.log_transaction();
+        UPDATE chronicle.transaction_log AS t
+        SET session_info = coalesce(t.session_info, '{}')
+                           || pg_catalog.jsonb_build_object('chronicle_reverted',
+                                  coalesce(t.session_info -> 'chronicle_reverted', '[]') || pg_catalog.to_jsonb(v_set))
+        WHERE t.id = v_revert_id;
+        INSERT INTO chronicle.revert_log AS l
+        SELECT x, v_revert_id FROM pg_catalog.unnest(v_set) AS x
+        ON CONFLICT DO NOTHING;
+    END IF;
+
+    -- Newest first: transactions in the order of their last events, each one's events in the
+    -- order its statements ran (docs/log-tables.md, "Order of changes"), all reversed.
+    FOR v_event IN
+        SELECT e.id, e.transaction_id, e.operation::text AS op, v.key_columns, v.excluded_columns,
+               pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS relation
+        FROM (SELECT e.*, pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS last_event
+              FROM chronicle.table_event_log AS e
+              WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')) AS e
+        JOIN chronicle.audit_table_log AS v ON v.table_id = e.table_id AND v.valid_until IS NULL
+        ORDER BY e.last_event DESC, e.statement_order DESC, e.nesting_depth DESC, e.id DESC
+    LOOP
+        reverted_transaction_id := v_event.transaction_id;
+        event_id := v_event.id;
+        table_name := v_event.relation;
+        action := CASE v_event.op WHEN 'INSERT' THEN 'DELETE' WHEN 'UPDATE' THEN 'UPDATE' ELSE 'INSERT' END;
+        IF dry_run THEN
+            SELECT pg_catalog.count(*) INTO row_count FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
+        v_key_condition := chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', '(s.k)');
+
+        IF v_event.op = 'INSERT' THEN
+            SELECT pg_catalog.count(*) INTO v_expected FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            EXECUTE pg_catalog.format($sql$
+                DELETE FROM %1$s AS t
+                USING chronicle.row_log AS r
+                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS p
+                WHERE r.event_id = $1 AND %2$s$sql$,
+                v_event.relation, chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
+            USING v_event.id;
+            GET DIAGNOSTICS v_done = ROW_COUNT;
+
+        ELSIF v_event.op = 'UPDATE' THEN
+            -- The changed columns: usually every entry of a statement names the same ones, checked
+            -- in the same scan that counts the entries (and those that moved a row to another key).
+            SELECT pg_catalog.array_agg(c::name ORDER BY c) INTO v_changed
+            FROM (SELECT r.old_data FROM chronicle.row_log AS r WHERE r.event_id = v_event.id LIMIT 1) AS one,
+                 LATERAL pg_catalog.jsonb_object_keys(one.old_data) AS c;
+            SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE r.old_data ?| v_event.key_columns::text[]),
+                   pg_catalog.bool_and(r.old_data ?& v_changed::text[] AND r.old_data - v_changed::text[] = '{}'::jsonb)
+            INTO v_expected, v_moving, v_uniform
+            FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            IF NOT v_uniform THEN
+                SELECT pg_catalog.array_agg(DISTINCT c::name) INTO v_changed
+                FROM chronicle.row_log AS r CROSS JOIN LATERAL pg_catalog.jsonb_object_keys(r.old_data) AS c
+                WHERE r.event_id = v_event.id;
+            END IF;
+            SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') INTO v_bad
+            FROM pg_catalog.unnest(v_changed) AS c
+            WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                              WHERE a.attrelid = v_event.relation AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+            IF v_bad IS NOT NULL THEN
+                RAISE EXCEPTION 'cannot revert event % of transaction %: % has no column % any more', v_event.id, v_event.transaction_id, v_event.relation, v_bad
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'The table''s structure changed since; reverting across DDL is not supported yet. Nothing was changed.';
+            END IF;
+            SELECT pg_catalog.array_agg(c ORDER BY c) INTO v_columns
+            FROM pg_catalog.unnest(chronicle.revert_columns(v_event.relation, '{}', false)) AS c WHERE c = ANY (v_changed);
+            -- Each entry sets back the columns of its old_data: all of v_columns when every entry
+            -- names the same ones, else each column only where the entry names it.
+            v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
+                                               pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
+                                               pg_catalog.string_agg(CASE WHEN v_uniform AND v_moving = 0
+                                                                          THEN pg_catalog.format('p.%I', c)
+                                                                          ELSE pg_catalog.format('CASE WHEN r.old_data ? %L THEN p.%I ELSE t.%I END', c, c, c) END,
+                                                                     ', ' ORDER BY o))
+                      FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
+            IF v_sql IS NULL THEN
+                -- only columns that cannot be set (generated ones, computed again by the server)
+                v_done := v_expected;
+                v_moving := 0;
+            ELSE
+                -- Rows that keep their key: one statement. (row_key || old_data: the key and the old values.)
+                EXECUTE pg_catalog.format($sql$
+                    UPDATE %1$s AS t SET %2$s
+                    FROM chronicle.row_log AS r
+                    CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
+                    WHERE r.event_id = $1 %3$s AND %4$s$sql$,
+                    v_event.relation, v_sql,
+                    CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
+                    chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
+                USING v_event.id, v_event.key_columns::text[];
+                GET DIAGNOSTICS v_done = ROW_COUNT;
+            END IF;
+            IF v_moving > 0 THEN
+                -- Rows moved to another key: back in waves, each moving the rows whose old key is free.
+                v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
+                                                   pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
+                                                   pg_catalog.string_agg(pg_catalog.format('CASE WHEN s.o ? %L THEN (s.p).%I ELSE t.%I END', c, c, c), ', ' ORDER BY o))
+                          FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
+                SELECT pg_catalog.array_agg(r.row_key) INTO v_pending
+                FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_event.key_columns::text[];
+                LOOP
+                    EXECUTE pg_catalog.format($sql$
+                        WITH s AS MATERIALIZED (
+                            SELECT r.row_key AS rk, r.old_data AS o,
+                                   pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS k,
+                                   pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
+                            FROM chronicle.row_log AS r
+                            WHERE r.event_id = $1 AND r.row_key IN (SELECT pg_catalog.unnest($2::jsonb[]))
+                        ), u AS (
+                            UPDATE %1$s AS t SET %2$s FROM s
+                            WHERE %3$s AND NOT EXISTS (SELECT FROM %1$s AS x WHERE %4$s)
+                            RETURNING s.rk
+                        )
+                        SELECT pg_catalog.array_agg(u.rk) FROM u$sql$,
+                        v_event.relation, v_sql, v_key_condition,
+                        chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 'x', '(s.p)'))
+                    INTO v_moved USING v_event.id, v_pending;
+                    EXIT WHEN v_moved IS NULL;
+                    v_done := v_done + pg_catalog.cardinality(v_moved);
+                    v_pending := ARRAY(SELECT x FROM pg_catalog.unnest(v_pending) AS x EXCEPT SELECT pg_catalog.unnest(v_moved));
+                    EXIT WHEN pg_catalog.cardinality(v_pending) = 0;
+                END LOOP;
+            END IF;
+
+        ELSE -- DELETE, TRUNCATE
+            v_columns := chronicle.revert_columns(v_event.relation, v_event.excluded_columns, true);
+            EXECUTE pg_catalog.format($sql$
+                INSERT INTO %1$s AS t (%2$s) OVERRIDING SYSTEM VALUE
+                SELECT %3$s FROM chronicle.row_log AS r
+                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.old_data) AS p
+                WHERE r.event_id = $1$sql$,
+                v_event.relation,
+                (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)),
+                (SELECT pg_catalog.string_agg('p.' || pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)))
+            USING v_event.id;
+            GET DIAGNOSTICS v_done = ROW_COUNT;
+            v_expected := v_done;
+        END IF;
+
+        IF v_done <> v_expected THEN
+            RAISE EXCEPTION 'cannot revert event % (%) of transaction % on %: % of its % rows are not as it left them',
+                    v_event.id, v_event.op, v_event.transaction_id, v_event.relation, v_expected - v_done, v_expected
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'The table was changed without being logged (while not audited, or with its capture triggers disabled), so the log no longer describes its rows. Nothing was changed.';
+        END IF;
+        row_count := v_done;
+        RETURN NEXT;
+    END LOOP;
+
+    IF NOT dry_run THEN
+        PERFORM chronicle.revert_set_triggers(v_relations, keep_triggers, v_triggers);
+        PERFORM chronicle.revert_check_foreign_keys(v_relations);
+        PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
+    END IF;
+    RETURN;
+EXCEPTION WHEN OTHERS THEN
+    -- Every failure leaves the data unchanged (this block's changes are rolled back); errors
+    -- raised by the statements themselves (a unique key taken, a NOT NULL column excluded from
+    -- the log) get a HINT.
+    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+    IF coalesce(v_hint, '') = '' THEN
+        v_message := 'revert failed: ' || v_message;
+        v_hint := 'A row the revert would write conflicts with the table as it is now (a key taken by a row inserted without being logged, a NOT NULL column excluded from the log, a check constraint). Nothing was changed.';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = v_state, MESSAGE = v_message, DETAIL = coalesce(v_detail, ''), HINT = v_hint;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]) IS
+    'Undoes the data changes of the given transactions (newest first, in one transaction, itself logged); refuses on conflicts with later transactions unless include_later or force; dry_run returns the plan. One row per event undone.';
+
+-- Every transaction from first_id to last_id (chronicle.transaction_log ids, inclusive).
+CREATE OR REPLACE FUNCTION chronicle.revert_transactions(
+    first_id bigint,
+    last_id bigint,
+    include_later boolean DEFAULT false,
+    force boolean DEFAULT false,
+    dry_run boolean DEFAULT false,
+    keep_triggers name[] DEFAULT '{}')
+RETURNS TABLE (reverted_transaction_id bigint, event_id bigint, table_name regclass, action text, row_count bigint)
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_ids bigint[];
+BEGIN
+    IF first_id IS NULL OR last_id IS NULL OR first_id > last_id THEN
+        RAISE EXCEPTION 'no transaction to revert between % and %', first_id, last_id
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the first and the last chronicle.transaction_log id of the range.';
+    END IF;
+    SELECT pg_catalog.array_agg(t.id ORDER BY t.id) INTO v_ids
+    FROM chronicle.transaction_log AS t WHERE t.id BETWEEN first_id AND last_id;
+    IF v_ids IS NULL THEN
+        RAISE EXCEPTION 'no transaction to revert between % and %', first_id, last_id
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the first and the last chronicle.transaction_log id of the range.';
+    END IF;
+    RETURN QUERY SELECT * FROM chronicle.revert_transactions(v_ids, include_later, force, dry_run, keep_triggers);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]) IS
+    'Undoes the data changes of every transaction from first_id to last_id (see revert_transactions(bigint[], ...)).';
+
+CREATE OR REPLACE FUNCTION chronicle.revert_transaction(
+    transaction_id bigint,
+    include_later boolean DEFAULT false,
+    force boolean DEFAULT false,
+    dry_run boolean DEFAULT false,
+    keep_triggers name[] DEFAULT '{}')
+RETURNS TABLE (reverted_transaction_id bigint, event_id bigint, table_name regclass, action text, row_count bigint)
+LANGUAGE sql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.revert_transactions(ARRAY[transaction_id], include_later, force, dry_run, keep_triggers)
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[]) IS
+    'Undoes the data changes of one transaction (see revert_transactions).';
+
+-- ==== functions (src/sql/functions/setup/audit_target.sql)
+-- The row key of a table that may be audited: its primary key, else its first unique,
+-- non-partial key on plain NOT NULL columns. Raises a clear error for anything that cannot be
+-- audited, so the setup functions can check every table before they change anything.
+CREATE OR REPLACE FUNCTION chronicle.audit_key_columns(table_name regclass)
+RETURNS name[]
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_class record;
+    v_key name[];
+    v_parent regclass;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT c.relkind, c.relpersistence, c.relispartition, c.relhassubclass, n.nspname
+    INTO v_class
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = table_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', table_name::oid USING ERRCODE = '42P01';
+    END IF;
+
+    IF v_class.nspname = 'chronicle' THEN
+        RAISE EXCEPTION 'cannot audit %: it belongs to chronicle', table_name
+            USING ERRCODE = '42809', HINT = 'chronicle''s own tables are its log; they are never audited.';
+    END IF;
+    IF v_class.nspname IN ('pg_catalog', 'information_schema', 'pg_toast') THEN
+        RAISE EXCEPTION 'cannot audit system relation %', table_name USING ERRCODE = '42809';
+    END IF;
+    IF v_class.relkind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION 'cannot audit %: it is not a table', table_name
+            USING ERRCODE = '42809', HINT = 'Audit the tables that a view or foreign table reads or writes.';
+    END IF;
+    IF v_class.relpersistence = 't' THEN
+        RAISE EXCEPTION 'cannot audit temporary table %', table_name USING ERRCODE = '0A000';
+    END IF;
+    IF v_class.relispartition THEN
+        SELECT i.inhparent::regclass INTO v_parent
+        FROM pg_catalog.pg_inherits AS i WHERE i.inhrelid = table_name;
+        RAISE EXCEPTION 'cannot audit % on its own: it is a partition of %', table_name, v_parent
+            USING ERRCODE = '0A000',
+                  HINT = 'Audit the partitioned table: its audit covers every partition, whichever relation a statement names.';
+    END IF;
+    IF v_class.relkind = 'r'
+       AND (v_class.relhassubclass OR EXISTS (SELECT FROM pg_catalog.pg_inherits AS i WHERE i.inhrelid = table_name)) THEN
+        RAISE EXCEPTION 'cannot audit %: it takes part in table inheritance', table_name
+            USING ERRCODE = '0A000', HINT = 'Only plain and partitioned tables can be audited.';
+    END IF;
+
+    SELECT pg_catalog.array_agg(a.attname ORDER BY k.ord) INTO v_key
+    FROM (
+        SELECT i.indkey, i.indnkeyatts
+        FROM pg_catalog.pg_index AS i
+        JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = table_name
+          AND i.indisunique
+          -- A deferrable key lets two rows share a key between statements of a transaction, and
+          -- then a logged key no longer names one row.
+          AND i.indimmediate
+          AND i.indpred IS NULL
+          AND i.indexprs IS NULL
+          AND (i.indisprimary OR NOT EXISTS (
+                SELECT FROM pg_catalog.pg_attribute AS a
+                WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) AND NOT a.attnotnull))
+        ORDER BY i.indisprimary DESC, i.indnkeyatts, ic.relname
+        LIMIT 1
+    ) AS chosen
+    CROSS JOIN LATERAL pg_catalog.unnest(chosen.indkey::smallint[]) WITH ORDINALITY AS k(attnum, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = table_name AND a.attnum = k.attnum
+    WHERE k.ord <= chosen.indnkeyatts;
+
+    IF v_key IS NULL AND EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                                 WHERE i.indrelid = table_name AND i.indisunique AND NOT i.indimmediate) THEN
+        RAISE EXCEPTION 'cannot audit %: its keys are deferrable', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'A deferrable key lets two rows share a key inside a transaction, so a logged key would not name one row: '
+                         'make the key NOT DEFERRABLE, or add a unique constraint on NOT NULL columns that is not deferrable.';
+    END IF;
+    IF v_key IS NULL THEN
+        RAISE EXCEPTION 'cannot audit %: it has no primary key and no unique key on NOT NULL columns', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'chronicle identifies rows by their key: add a primary key (or a unique constraint on NOT NULL columns) and try again.';
+    END IF;
+    RETURN v_key;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.audit_key_columns(regclass) IS
+    'Internal: the row key columns chronicle would use for a table, or an error saying why the table cannot be audited.';
+
+-- The current audit_table_log version of a table, found by its current schema and name.
+CREATE OR REPLACE FUNCTION chronicle.current_table_version(table_name regclass)
+RETURNS chronicle.audit_table_log
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT t.*
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN chronicle.audit_table_log AS t
+      ON t.schema_name = n.nspname AND t.table_name = c.relname AND t.valid_until IS NULL
+    WHERE c.oid = current_table_version.table_name
+$function$;
+
+COMMENT ON FUNCTION chronicle.current_table_version(regclass) IS
+    'Internal: the current chronicle.audit_table_log row of an audited table, or NULL.';
+
+-- ==== functions (src/sql/functions/setup/create_table_audit.sql)
+-- Starts auditing a table: records its version and columns, generates its capture function and
+-- triggers, and optionally logs its current rows as a baseline. Calling it again with the same
+-- options changes nothing and says so; with other options it starts a new table version.
+CREATE OR REPLACE FUNCTION chronicle.create_table_audit(
+    table_name regclass,
+    log_old_data boolean DEFAULT true,
+    log_new_data boolean DEFAULT false,
+    excluded_columns name[] DEFAULT '{}',
+    log_baseline boolean DEFAULT false)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_key name[] := chronicle.audit_key_columns(table_name);
+    v_excluded name[];
+    v_unknown name[];
+    v_current chronicle.audit_table_log;
+    v_transaction_id bigint;
+    v_version_id bigint;
+    v_table_id bigint;
+BEGIN
+    IF log_old_data IS NULL OR log_new_data IS NULL OR excluded_columns IS NULL OR log_baseline IS NULL THEN
+        RAISE EXCEPTION 'the options of create_table_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT e.name ORDER BY e.name), '{}') INTO v_excluded
+    FROM pg_catalog.unnest(excluded_columns) AS e(name);
+
+    SELECT pg_catalog.array_agg(e.name ORDER BY e.name) INTO v_unknown
+    FROM pg_catalog.unnest(v_excluded) AS e(name)
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                      WHERE a.attrelid = table_name AND a.attname = e.name AND a.attnum > 0 AND NOT a.attisdropped);
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot exclude column(s) % of %: no such column', v_unknown, table_name
+            USING ERRCODE = '42703';
+    END IF;
+    IF v_excluded && v_key THEN
+        RAISE EXCEPTION 'cannot exclude key column(s) % of %', ARRAY(SELECT pg_catalog.unnest(v_excluded) INTERSECT SELECT pg_catalog.unnest(v_key)), table_name
+            USING ERRCODE = '22023', HINT = 'The row key identifies every logged change; it is always logged.';
+    END IF;
+
+    -- Writers wait while the triggers are (re)installed, so no statement is half captured.
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL AND EXISTS (
+            SELECT FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = table_name AND t.tgname = 'chronicle_capture_insert') THEN
+        RAISE EXCEPTION 'table % has chronicle capture triggers but is not audited under this name', table_name
+            USING ERRCODE = '55000',
+                  HINT = 'It was probably renamed or moved: drop its chronicle_capture_* triggers, or rename it back.';
+    END IF;
+    IF v_current.id IS NOT NULL
+       AND v_current.key_columns = v_key
+       AND v_current.log_old_data = log_old_data
+       AND v_current.log_new_data = log_new_data
+       AND v_current.excluded_columns = v_excluded THEN
+        -- Triggers missing from a relation of the table (a partition created since, or a trigger
+        -- someone dropped) are installed again; the version and the log stay as they are.
+        IF EXISTS (
+                SELECT FROM (SELECT table_name AS relid
+                             UNION
+                             SELECT p.relid FROM pg_catalog.pg_partition_tree(table_name) AS p) AS r
+                WHERE (SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger AS t
+                       WHERE t.tgrelid = r.relid
+                         AND ((t.tgname IN ('chronicle_capture_insert', 'chronicle_capture_update',
+                                            'chronicle_capture_delete', 'chronicle_capture_truncate')
+                               AND t.tgfoid = pg_catalog.to_regprocedure(pg_catalog.format('chronicle.%I()', 'capture_' || v_current.table_id)))
+                              OR (t.tgname = 'chronicle_capture_start'
+                                  AND t.tgfoid = 'chronicle.stamp_statement()'::pg_catalog.regprocedure))) < 5) THEN
+            PERFORM chronicle.install_capture(v_current.table_id, table_name);
+            RAISE NOTICE 'table % is already audited with these options; its missing capture triggers are installed again', table_name;
+        ELSE
+            RAISE NOTICE 'table % is already audited with these options; nothing changed', table_name;
+        END IF;
+        IF log_baseline THEN
+            PERFORM chronicle.log_table_baseline(table_name);
+        END IF;
+        RETURN v_current.table_id;
+    END IF;
+
+    v_transaction_id := chronicle.log_transaction();
+    v_version_id := pg_catalog.nextval('chronicle.audit_table_log_id_seq');
+    v_table_id := coalesce(v_current.table_id, v_version_id);
+    IF v_current.id IS NOT NULL THEN
+        UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;
+        RAISE NOTICE 'table % was already audited; its audit options are now changed', table_name;
+    END IF;
+
+    INSERT INTO chronicle.audit_table_log
+        (id, table_id, schema_name, table_name, key_columns, log_old_data, log_new_data, excluded_columns, valid_from)
+    OVERRIDING SYSTEM VALUE
+    SELECT v_version_id, v_table_id, n.nspname, c.relname, v_key, log_old_data, log_new_data, v_excluded, v_transaction_id
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE c.oid = table_name;
+
+    IF v_current.id IS NULL THEN
+        INSERT INTO chronicle.audit_column_log
+            (table_id, column_name, ordinal_position, data_type, column_default, not_null, generated, identity, valid_from)
+        SELECT v_table_id, a.attname, a.attnum, pg_catalog.format_type(a.atttypid, a.atttypmod),
+               pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attnotnull,
+               CASE a.attgenerated WHEN 's' THEN 'STORED' WHEN 'v' THEN 'VIRTUAL' END,
+               CASE a.attidentity WHEN 'a' THEN 'ALWAYS' WHEN 'd' THEN 'BY DEFAULT' END,
+               v_transaction_id
+        FROM pg_catalog.pg_attribute AS a
+        LEFT JOIN pg_catalog.pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE a.attrelid = table_name AND a.attnum > 0 AND NOT a.attisdropped;
+    END IF;
+
+    PERFORM chronicle.install_capture(v_table_id, table_name);
+    IF log_baseline THEN
+        PERFORM chronicle.log_table_baseline(table_name);
+    END IF;
+    RETURN v_table_id;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean) IS
+    'Starts auditing a table (options: log old data, log new data, excluded columns, baseline); returns its table id.';
+
+-- ==== functions (src/sql/functions/setup/drop_table_audit.sql)
+-- Stops auditing a table. With keep_log (the default) its log stays queryable and restorable;
+-- without it, every log row of the table is deleted too.
+CREATE OR REPLACE FUNCTION chronicle.drop_table_audit(table_name regclass, keep_log boolean DEFAULT true)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_current chronicle.audit_table_log;
+    v_transaction_id bigint;
+BEGIN
+    IF table_name IS NULL OR keep_log IS NULL THEN
+        RAISE EXCEPTION 'the arguments of drop_table_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', table_name);
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL THEN
+        RAISE NOTICE 'table % is not audited; nothing changed', table_name;
+        RETURN;
+    END IF;
+
+    PERFORM chronicle.remove_capture(v_current.table_id, table_name);
+    -- A table no longer audited by choice is not audited again by its schema's auto-audit.
+    UPDATE chronicle.auto_audit_schema AS s
+    SET except_tables = s.except_tables || v_current.table_name
+    WHERE s.schema_name = v_current.schema_name AND v_current.table_name <> ALL (s.except_tables);
+    IF keep_log THEN
+        v_transaction_id := chronicle.log_transaction();
+        UPDATE chronicle.audit_table_log AS t SET valid_until = v_transaction_id WHERE t.id = v_current.id;
+        UPDATE chronicle.audit_column_log AS c SET valid_until = v_transaction_id
+        WHERE c.table_id = v_current.table_id AND c.valid_until IS NULL;
+    ELSE
+        DELETE FROM chronicle.row_log AS r WHERE r.table_id = v_current.table_id;
+        DELETE FROM chronicle.table_event_log AS e WHERE e.table_id = v_current.table_id;
+        DELETE FROM chronicle.audit_column_log AS c WHERE c.table_id = v_current.table_id;
+        DELETE FROM chronicle.audit_table_log AS t WHERE t.table_id = v_current.table_id;
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.drop_table_audit(regclass, boolean) IS
+    'Stops auditing a table; keep_log => false also deletes its log.';
+
+-- ==== functions (src/sql/functions/setup/log_table_baseline.sql)
+-- Logs the rows an audited table holds now as one BASELINE event, so a forward replay of its
+-- history can start from a complete state. Writers wait until the baseline is taken, so it is
+-- an exact cut between earlier and later events. Rows are written exactly as the capture
+-- functions write them: the same whole-row expression, under the same output settings.
+CREATE OR REPLACE FUNCTION chronicle.log_table_baseline(table_name regclass)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_current chronicle.audit_table_log;
+    v_key text;
+    v_rows bigint;
+BEGIN
+    IF table_name IS NULL THEN
+        RAISE EXCEPTION 'table_name must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    EXECUTE pg_catalog.format('LOCK TABLE %s IN SHARE MODE', table_name);
+    v_current := chronicle.current_table_version(table_name);
+    IF v_current.id IS NULL THEN
+        RAISE EXCEPTION 'table % is not audited', table_name
+            USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
+    END IF;
+
+    v_key := chronicle.capture_key_arguments(v_current.key_columns, 't');
+
+    EXECUTE pg_catalog.format($sql$
+        WITH event AS (
+            SELECT chronicle.log_event(%1$s, 'BASELINE') AS id
+            WHERE EXISTS (SELECT FROM %2$s)
+        )
+        INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
+        FROM event, %2$s AS t$sql$,
+        v_current.table_id, table_name, v_key,
+        chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns));
+    GET DIAGNOSTICS v_rows = ROW_COUNT;
+    RETURN v_rows;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.log_table_baseline(regclass) IS
+    'Logs the current rows of an audited table as a BASELINE event; returns the number of rows logged.';
+
+-- ==== functions (src/sql/functions/setup/schema_audit.sql)
+-- Audits every plain and partitioned table of a schema (partitions are covered through their
+-- partitioned table), except the named ones. Every table is checked before any is changed.
+CREATE OR REPLACE FUNCTION chronicle.create_schema_audit(
+    schema_name name,
+    except_tables name[] DEFAULT '{}',
+    log_old_data boolean DEFAULT true,
+    log_new_data boolean DEFAULT false,
+    log_baseline boolean DEFAULT false,
+    auto_audit_new_tables boolean DEFAULT false)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_schema oid;
+    v_unknown name[];
+    v_table regclass;
+    v_tables regclass[];
+    v_current chronicle.audit_table_log;
+    v_newly_audited integer := 0;
+BEGIN
+    IF schema_name IS NULL OR except_tables IS NULL THEN
+        RAISE EXCEPTION 'schema_name and except_tables must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF log_old_data IS NULL OR log_new_data IS NULL OR log_baseline IS NULL OR auto_audit_new_tables IS NULL THEN
+        RAISE EXCEPTION 'the options of create_schema_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT n.oid INTO v_schema FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+    END IF;
+    IF schema_name = 'chronicle' THEN
+        RAISE EXCEPTION 'cannot audit schema chronicle' USING ERRCODE = '42809',
+            HINT = 'chronicle''s own tables are its log; they are never audited.';
+    END IF;
+    SELECT pg_catalog.array_agg(e.name ORDER BY e.name) INTO v_unknown
+    FROM pg_catalog.unnest(except_tables) AS e(name)
+    WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class AS c
+                      WHERE c.relnamespace = v_schema AND c.relname = e.name AND c.relkind IN ('r', 'p'));
+    IF v_unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'except_tables names no table of schema "%": %', schema_name, v_unknown USING ERRCODE = '42P01';
+    END IF;
+
+    SELECT coalesce(pg_catalog.array_agg(c.oid::regclass ORDER BY c.relname), '{}') INTO v_tables
+    FROM pg_catalog.pg_class AS c
+    WHERE c.relnamespace = v_schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND c.relpersistence <> 't' AND c.relname <> ALL (except_tables);
+
+    -- New tables are audited by the DDL capture event triggers (docs/ddl.md): without them, the
+    -- option would silently do nothing.
+    IF auto_audit_new_tables AND NOT (SELECT s.ddl_capture_enabled FROM chronicle.ddl_capture_status AS s) THEN
+        RAISE EXCEPTION 'cannot audit the new tables of schema "%": DDL capture is off', schema_name
+            USING ERRCODE = '55000',
+                  HINT = 'DDL capture needs the extension''s event triggers, created when a superuser installs or updates it; see chronicle.ddl_capture_status.';
+    END IF;
+
+    -- Check every table first, so a table that cannot be audited leaves the schema unchanged.
+    FOREACH v_table IN ARRAY v_tables LOOP
+        PERFORM chronicle.audit_key_columns(v_table);
+    END LOOP;
+    -- A table audited already keeps its options (above all its excluded columns): the call
+    -- only reinstalls capture triggers it lacks, e.g. on a partition created since.
+    FOREACH v_table IN ARRAY v_tables LOOP
+        v_current := chronicle.current_table_version(v_table);
+        IF v_current.id IS NULL THEN
+            v_newly_audited := v_newly_audited + 1;
+            PERFORM chronicle.create_table_audit(v_table, log_old_data, log_new_data, '{}', log_baseline);
+        ELSE
+            PERFORM chronicle.create_table_audit(v_table, v_current.log_old_data, v_current.log_new_data,
+                                                 v_current.excluded_columns, false);
+        END IF;
+    END LOOP;
+    -- Without the option, an earlier call's auto-audit stays as it was.
+    IF auto_audit_new_tables THEN
+        INSERT INTO chronicle.auto_audit_schema AS s (schema_name, log_old_data, log_new_data, except_tables)
+        VALUES (create_schema_audit.schema_name, log_old_data, log_new_data, except_tables)
+        ON CONFLICT ON CONSTRAINT auto_audit_schema_pkey DO UPDATE
+        SET log_old_data = EXCLUDED.log_old_data, log_new_data = EXCLUDED.log_new_data, except_tables = EXCLUDED.except_tables;
+    END IF;
+    RETURN v_newly_audited;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean) IS
+    'Audits every table of a schema except the named ones, and with auto_audit_new_tables the tables created in it later; returns how many tables were not audited before.';
+
+-- Stops auditing every audited table of a schema.
+CREATE OR REPLACE FUNCTION chronicle.drop_schema_audit(schema_name name, keep_log boolean DEFAULT true)
+RETURNS integer
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table regclass;
+    v_count integer := 0;
+BEGIN
+    IF schema_name IS NULL OR keep_log IS NULL THEN
+        RAISE EXCEPTION 'the arguments of drop_schema_audit must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace AS n WHERE n.nspname = schema_name) THEN
+        RAISE EXCEPTION 'schema "%" does not exist', schema_name USING ERRCODE = '3F000';
+    END IF;
+    FOR v_table IN
+        SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', t.schema_name, t.table_name))
+        FROM chronicle.audit_table_log AS t
+        WHERE t.schema_name = drop_schema_audit.schema_name AND t.valid_until IS NULL
+        ORDER BY t.table_name
+    LOOP
+        CONTINUE WHEN v_table IS NULL;
+        PERFORM chronicle.drop_table_audit(v_table, keep_log);
+        v_count := v_count + 1;
+    END LOOP;
+    DELETE FROM chronicle.auto_audit_schema AS s WHERE s.schema_name = drop_schema_audit.schema_name;
+    IF v_count = 0 AND NOT FOUND THEN
+        RAISE NOTICE 'no table of schema "%" is audited; nothing changed', schema_name;
+    END IF;
+    RETURN v_count;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.drop_schema_audit(name, boolean) IS
+    'Stops auditing every audited table of a schema, and its new tables; returns how many tables it stopped auditing.';
+
+-- ==== views (src/sql/views/audited_tables.sql)
+-- The audited tables, with their current options. The table is found by joining the catalogs
+-- on its logged schema and name, never by a name look-up such as to_regclass(), which would need
+-- USAGE on the table's schema: chronicle_viewer must be able to list every audited table.
+CREATE OR REPLACE VIEW chronicle.audited_tables AS
+SELECT c.oid::pg_catalog.regclass AS audited_table,
+       t.table_id,
+       t.schema_name,
+       t.table_name,
+       t.key_columns,
+       t.log_old_data,
+       t.log_new_data,
+       t.excluded_columns,
+       first_version.started_at AS audited_since
+FROM chronicle.audit_table_log AS t
+LEFT JOIN pg_catalog.pg_namespace AS n ON n.nspname = t.schema_name
+LEFT JOIN pg_catalog.pg_class AS c
+       ON c.relnamespace = n.oid AND c.relname = t.table_name AND c.relkind IN ('r', 'p')
+LEFT JOIN LATERAL (
+    SELECT x.started_at
+    FROM chronicle.audit_table_log AS v
+    JOIN chronicle.transaction_log AS x ON x.id = v.valid_from
+    WHERE v.table_id = t.table_id
+    ORDER BY v.id
+    LIMIT 1
+) AS first_version ON true
+WHERE t.valid_until IS NULL;
+
+COMMENT ON VIEW chronicle.audited_tables IS 'The tables chronicle audits now, with their options.';
+
+-- ==== views (src/sql/views/ddl_capture_status.sql)
+-- Whether DDL capture is on: its three event triggers exist and fire (enabled, not disabled or
+-- replica-only). It is off where the extension was installed without a superuser, or when an
+-- event trigger was disabled by hand.
+CREATE OR REPLACE VIEW chronicle.ddl_capture_status AS
+SELECT pg_catalog.count(e.oid) FILTER (WHERE e.evtenabled IN ('O', 'A')) = 3 AS ddl_capture_enabled,
+       ARRAY(SELECT w.name FROM pg_catalog.unnest(ARRAY['chronicle_ddl_command_start', 'chronicle_ddl_command_end',
+                                                        'chronicle_sql_drop']::name[]) AS w(name)
+             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger AS x
+                               WHERE x.evtname = w.name AND x.evtenabled IN ('O', 'A'))) AS inactive_event_triggers
+FROM pg_catalog.pg_event_trigger AS e
+WHERE e.evtname IN ('chronicle_ddl_command_start', 'chronicle_ddl_command_end', 'chronicle_sql_drop');
+
+COMMENT ON VIEW chronicle.ddl_capture_status IS
+    'Whether DDL capture is on (ddl_capture_enabled), and which of its event triggers are missing or disabled.';
+
+-- ==== event triggers (src/sql/event_triggers.sql)
+-- Event triggers, recreated by every install and upgrade script: DDL capture (docs/ddl.md).
+-- Creating an event trigger needs a superuser. Where the script runs without one, the extension
+-- still installs and audits DML; DDL capture is then off, which chronicle.ddl_capture_status and
+-- the CLI's status report.
+DO $event_triggers$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_start;
+    DROP EVENT TRIGGER IF EXISTS chronicle_ddl_command_end;
+    DROP EVENT TRIGGER IF EXISTS chronicle_sql_drop;
+    CREATE EVENT TRIGGER chronicle_ddl_command_start ON ddl_command_start
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'DROP OWNED', 'DROP EXTENSION')
+        EXECUTE FUNCTION chronicle.ddl_command_start();
+    CREATE EVENT TRIGGER chronicle_ddl_command_end ON ddl_command_end
+        WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP SCHEMA', 'ALTER SCHEMA', 'CREATE INDEX', 'DROP INDEX',
+                     'ALTER INDEX', 'DROP TYPE', 'DROP DOMAIN', 'ALTER TYPE', 'ALTER DOMAIN', 'DROP OWNED',
+                     'CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'DROP SEQUENCE', 'DROP EXTENSION',
+                     'DROP COLLATION', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE POLICY', 'ALTER POLICY',
+                     'COMMENT', 'ALTER SEQUENCE')
+        EXECUTE FUNCTION chronicle.ddl_command_end();
+    CREATE EVENT TRIGGER chronicle_sql_drop ON sql_drop
+        EXECUTE FUNCTION chronicle.ddl_sql_drop();
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'chronicle: DDL capture is off (creating event triggers needs a superuser); DML auditing works'
+        USING HINT = 'Install or update the extension as a superuser to capture schema changes of audited tables.';
+END
+$event_triggers$;
+
+-- ==== grants (src/sql/grants.sql)
+-- Privileges, re-emitted by every install and upgrade script.
+GRANT EXECUTE ON FUNCTION chronicle.version() TO PUBLIC;
+
+-- chronicle_viewer reads the log; chronicle_admin (a member of chronicle_viewer) configures it.
+-- Nobody else may read or change it: logs are written only by the extension's SECURITY DEFINER
+-- functions.
+GRANT USAGE ON SCHEMA chronicle TO chronicle_viewer;
+REVOKE ALL ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                    chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                    chronicle.auto_audit_schema, chronicle.ddl_capture_status
+    FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log,
+                      chronicle.audit_table_log, chronicle.audit_column_log, chronicle.audited_tables,
+                      chronicle.auto_audit_schema, chronicle.ddl_capture_status
+    TO chronicle_viewer;
+
+REVOKE ALL ON FUNCTION
+    chronicle.log_transaction(),
+    chronicle.log_event(integer, chronicle.event_operation),
+    chronicle.stamp_statement(),
+    chronicle.statement_stamp(integer),
+    chronicle.raise_unpaired_update(bigint),
+    chronicle.capture_function_definition(bigint, regclass),
+    chronicle.capture_type_may_lose(oid),
+    chronicle.capture_lossy_condition(oid, text),
+    chronicle.capture_value_expression(oid, text),
+    chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_unlogged_columns(regclass, name[]),
+    chronicle.capture_whole_row(regclass, text, name[]),
+    chronicle.capture_key_arguments(name[], text),
+    chronicle.install_capture(bigint, regclass),
+    chronicle.remove_capture(bigint, regclass),
+    chronicle.audit_key_columns(regclass),
+    chronicle.current_table_version(regclass),
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.ddl_query_identifiers(text),
+    chronicle.ddl_audited_relations(),
+    chronicle.ddl_named_relations(text[], boolean),
+    chronicle.ddl_changed_tables(),
+    chronicle.ddl_log_event(integer, text, jsonb),
+    chronicle.ddl_log_rows(integer, regclass, boolean, text, jsonb, name[], boolean),
+    chronicle.ddl_column_changes(integer, regclass),
+    chronicle.ddl_event_from_pre_image(integer, text, jsonb, bigint, name),
+    chronicle.ddl_sync_table(integer, regclass, text),
+    chronicle.ddl_protected_structure(),
+    chronicle.ddl_command_start(),
+    chronicle.ddl_command_end(),
+    chronicle.ddl_sql_drop(),
+    chronicle.sync_table_structure(regclass)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.create_table_audit(regclass, boolean, boolean, name[], boolean),
+    chronicle.drop_table_audit(regclass, boolean),
+    chronicle.log_table_baseline(regclass),
+    chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
+    chronicle.drop_schema_audit(name, boolean),
+    chronicle.sync_table_structure(regclass)
+    TO chronicle_admin;
+
+-- Revert (issue 6): chronicle_admin reverts; chronicle_viewer reads which transactions were reverted.
+REVOKE ALL ON TABLE chronicle.revert_log FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
+REVOKE ALL ON FUNCTION
+    chronicle.revert_key_condition(regclass, name[], text, text),
+    chronicle.revert_columns(regclass, name[], boolean),
+    chronicle.revert_active_revert(bigint),
+    chronicle.revert_set_triggers(regclass[], name[], jsonb),
+    chronicle.revert_check_foreign_keys(regclass[]),
+    chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),
+    chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
+    chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),
+    chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
+    chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
+    TO chronicle_admin;
