@@ -340,6 +340,58 @@ SELECT pg_catalog.pg_extension_config_dump('chronicle.revert_log', '');
 -- ==== migration step 0.3.0
 -- Release under development (control/releases.json "next"): append stateful changes here.
 
+-- issue 5: points in time ---------------------------------------------------------------------
+
+-- When each transaction committed, in commit order: the meaning of a timestamp point. Stamped by
+-- a deferred trigger as the transaction commits (chronicle.stamp_commit). Rows logged before
+-- 0.3.0 take the time of their last statement, the closest the log holds.
+ALTER TABLE chronicle.transaction_log ADD COLUMN committed_at timestamptz;
+UPDATE chronicle.transaction_log AS t
+SET committed_at = GREATEST(t.started_at, e.last_statement_at)
+FROM (SELECT e.transaction_id, pg_catalog.max(e.statement_at) AS last_statement_at
+      FROM chronicle.table_event_log AS e GROUP BY e.transaction_id) AS e
+WHERE e.transaction_id = t.id;
+UPDATE chronicle.transaction_log SET committed_at = started_at WHERE committed_at IS NULL;
+COMMENT ON COLUMN chronicle.transaction_log.committed_at IS
+    'clock_timestamp() when the transaction committed (stamped as its commit began); NULL while it runs. Orders timestamp points.';
+-- BRIN: commit times grow with the table, and on PostgreSQL 16+ a BRIN index leaves the stamp's
+-- UPDATE a HOT update (no index entry at all); a btree would add one per transaction.
+CREATE INDEX transaction_log_committed_at_idx ON chronicle.transaction_log USING brin (committed_at);
+-- room on each page for the commit stamp's new row version next to the old one
+ALTER TABLE chronicle.transaction_log SET (fillfactor = 90);
+
+-- A consistent cut through the log: the transactions whose effects a point in time includes.
+-- Made by chronicle.cut(point) from a mark, a timestamp or a transaction id.
+CREATE TYPE chronicle.cut AS (
+    description text,                -- the point as given, for messages
+    snapshot pg_snapshot,            -- mark: transactions visible in this snapshot ...
+    last_transaction_id bigint,      -- ... among those logged by then
+    committed_until timestamptz,     -- timestamp: transactions committed by then; transaction id:
+    through_transaction_id bigint    -- those committed before it, and it (ties broken by id)
+);
+COMMENT ON TYPE chronicle.cut IS
+    'A consistent cut through the log (the transactions a point in time includes); made by chronicle.cut(point).';
+
+
+-- Marks: named points in time. A mark keeps the snapshot it was set in, so its cut is exactly the
+-- transactions that had committed then, taken without locking anything.
+CREATE TABLE chronicle.mark (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT mark_name_key UNIQUE,
+    snapshot pg_snapshot NOT NULL,
+    last_transaction_id bigint NOT NULL,
+    set_at timestamptz NOT NULL,
+    set_by text NOT NULL,
+    comment text
+);
+COMMENT ON TABLE chronicle.mark IS 'Named points in time (chronicle.set_mark).';
+COMMENT ON COLUMN chronicle.mark.snapshot IS
+    'pg_current_snapshot() of the transaction that set the mark: the transactions visible in it are before the mark.';
+COMMENT ON COLUMN chronicle.mark.last_transaction_id IS
+    'The largest transaction_log id the mark''s transaction saw (0 for none): every later id is after the mark, even in a log restored into another cluster.';
+SELECT pg_catalog.pg_extension_config_dump('chronicle.mark', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.mark_id_seq', '');
+
 -- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
 -- Renders the capture trigger function of one audited table from its current audit_table_log
 -- version and the table's columns: static SQL per table, so a statement costs one set-based
@@ -2010,6 +2062,251 @@ $function$;
 COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
     'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
 
+-- ==== functions (src/sql/functions/history/cut.sql)
+-- Points in time and the cuts they resolve to (docs/time-travel.md, "Points in time").
+--
+-- A point is a mark name, a timestamptz or a transaction_log id. Three overloads take them. An
+-- untyped literal such as '2026-11-01' resolves to the text overload (PostgreSQL prefers the
+-- string category for unknown literals), which reads it as a timestamp whenever it is one: mark
+-- names that could be read as a timestamp are refused by set_mark, so a literal never means a
+-- mark by accident.
+
+-- a timestamp: the transactions that had committed by then (in commit order, committed_at)
+CREATE FUNCTION chronicle.cut(point timestamptz)
+RETURNS chronicle.cut
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF point IS NULL THEN
+        RAISE EXCEPTION 'the point in time is NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a mark name, a timestamptz or a chronicle.transaction_log id.';
+    END IF;
+    IF point > pg_catalog.clock_timestamp() THEN
+        RAISE EXCEPTION 'the point in time % is in the future', point
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'What commits before that time is not known yet; use now() for the present state.';
+    END IF;
+    RETURN ROW(pg_catalog.format('timestamp %s', point), NULL, NULL, point, NULL)::chronicle.cut;
+END
+$function$;
+
+-- a transaction id: that transaction and every transaction that committed before it
+CREATE FUNCTION chronicle.cut(point bigint)
+RETURNS chronicle.cut
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_committed_at timestamptz;
+BEGIN
+    IF point IS NULL THEN
+        RAISE EXCEPTION 'the point in time is NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a mark name, a timestamptz or a chronicle.transaction_log id.';
+    END IF;
+    SELECT t.committed_at INTO v_committed_at FROM chronicle.transaction_log AS t WHERE t.id = point;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'transaction % is not in chronicle.transaction_log', point
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A transaction point is a chronicle.transaction_log id.';
+    END IF;
+    IF v_committed_at IS NULL THEN
+        RAISE EXCEPTION 'transaction % has not committed', point
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'A point is a committed transaction; this is the current one.';
+    END IF;
+    RETURN ROW(pg_catalog.format('transaction %s', point), NULL, NULL, v_committed_at, point)::chronicle.cut;
+END
+$function$;
+
+-- text: a timestamp if it reads as one, else a mark name
+CREATE FUNCTION chronicle.cut(point text)
+RETURNS chronicle.cut
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_timestamp timestamptz := chronicle.as_timestamp(point);
+    v_mark chronicle.mark;
+BEGIN
+    IF point IS NULL THEN
+        RAISE EXCEPTION 'the point in time is NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass a mark name, a timestamptz or a chronicle.transaction_log id.';
+    END IF;
+    IF v_timestamp IS NOT NULL THEN
+        RETURN chronicle.cut(v_timestamp);
+    END IF;
+    SELECT * INTO v_mark FROM chronicle.mark AS m WHERE m.name = point;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no mark "%"', point
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'A point is a mark name (chronicle.mark), a timestamptz or a chronicle.transaction_log id.';
+    END IF;
+    RETURN ROW(pg_catalog.format('mark "%s"', point), v_mark.snapshot, v_mark.last_transaction_id, NULL, NULL)::chronicle.cut;
+END
+$function$;
+
+-- the text as a timestamptz, or NULL when it is not one (in the session's DateStyle and TimeZone,
+-- as a cast would read it)
+CREATE FUNCTION chronicle.as_timestamp(value text)
+RETURNS timestamptz
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RETURN value::timestamptz;
+EXCEPTION WHEN data_exception THEN
+    RETURN NULL;
+END
+$function$;
+
+-- The transaction_log ids after the cut (the changes a state at the cut undoes), read through
+-- the indexes: by id and txid for a mark, by commit time for the others. The caller's own
+-- transaction, which has not committed, is after every cut.
+CREATE FUNCTION chronicle.transactions_after(cut chronicle.cut)
+RETURNS SETOF bigint
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT t.id FROM chronicle.transaction_log AS t
+    WHERE cut.snapshot IS NOT NULL AND t.id > cut.last_transaction_id
+    UNION
+    SELECT t.id FROM chronicle.transaction_log AS t
+    WHERE cut.snapshot IS NOT NULL AND t.id <= cut.last_transaction_id
+      AND t.txid >= pg_catalog.pg_snapshot_xmin(cut.snapshot)
+      AND NOT pg_catalog.pg_visible_in_snapshot(t.txid, cut.snapshot)
+    UNION
+    SELECT t.id FROM chronicle.transaction_log AS t
+    WHERE cut.snapshot IS NULL AND t.committed_at >= cut.committed_until
+      AND (t.committed_at > cut.committed_until OR t.id > cut.through_transaction_id)
+    UNION
+    SELECT t.id FROM chronicle.transaction_log AS t
+    WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL
+$function$;
+
+-- whether one transaction is in the cut (before or at the point)
+CREATE FUNCTION chronicle.in_cut(cut chronicle.cut, transaction_id bigint)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE
+        WHEN t.committed_at IS NULL THEN false
+        WHEN cut.snapshot IS NOT NULL
+            THEN t.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(t.txid, cut.snapshot)
+        ELSE t.committed_at < cut.committed_until
+             OR (t.committed_at = cut.committed_until AND t.id <= coalesce(cut.through_transaction_id, t.id))
+        END
+    FROM chronicle.transaction_log AS t
+    WHERE t.id = transaction_id
+$function$;
+
+COMMENT ON FUNCTION chronicle.cut(timestamptz) IS 'The cut of a timestamp: the transactions committed by then.';
+COMMENT ON FUNCTION chronicle.cut(bigint) IS 'The cut of a transaction_log id: it and the transactions committed before it.';
+COMMENT ON FUNCTION chronicle.cut(text) IS 'The cut of a point given as text: a timestamp if it reads as one, else a mark name.';
+COMMENT ON FUNCTION chronicle.as_timestamp(text) IS 'Internal: the text as a timestamptz, NULL if it is not one.';
+COMMENT ON FUNCTION chronicle.transactions_after(chronicle.cut) IS 'The chronicle.transaction_log ids after a cut.';
+COMMENT ON FUNCTION chronicle.in_cut(chronicle.cut, bigint) IS 'Whether a chronicle.transaction_log id is in a cut.';
+
+-- ==== functions (src/sql/functions/history/marks.sql)
+-- Marks: named points in time (docs/time-travel.md). A mark keeps the snapshot of the
+-- transaction that set it: its cut is exactly the transactions visible in that snapshot, so
+-- setting one locks nothing and never waits for writers. To copy tables in the same snapshot
+-- (as the tests do), set the mark in a REPEATABLE READ transaction and copy in it.
+CREATE FUNCTION chronicle.set_mark(name text, comment text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_snapshot pg_snapshot := pg_catalog.pg_current_snapshot();
+    v_id bigint;
+BEGIN
+    IF name IS NULL OR pg_catalog.btrim(name) = '' THEN
+        RAISE EXCEPTION 'a mark needs a name'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass a name, e.g. chronicle.set_mark(''before-import'').';
+    END IF;
+    IF chronicle.as_timestamp(name) IS NOT NULL OR name ~ '^\s*[-+]?[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'the mark name "%" reads as a timestamp or a transaction id', name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A point given as text is a timestamp whenever it reads as one; choose a name that does not, e.g. a word.';
+    END IF;
+    IF EXISTS (SELECT FROM chronicle.transaction_log AS t
+               WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL) THEN
+        RAISE EXCEPTION 'this transaction has already changed audited tables'
+            USING ERRCODE = 'invalid_transaction_state',
+                  HINT = 'Set the mark before the changes or in a transaction of its own: a mark comes before the changes of the transaction that sets it.';
+    END IF;
+    IF EXISTS (SELECT FROM chronicle.mark AS m WHERE m.name = set_mark.name) THEN
+        RAISE EXCEPTION 'mark "%" already exists', name
+            USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
+    END IF;
+    INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
+    SELECT set_mark.name, v_snapshot, coalesce(pg_catalog.max(t.id), 0), pg_catalog.clock_timestamp(), session_user, set_mark.comment
+    FROM chronicle.transaction_log AS t
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$function$;
+
+CREATE FUNCTION chronicle.delete_mark(name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    DELETE FROM chronicle.mark AS m WHERE m.name = delete_mark.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no mark "%"', name
+            USING ERRCODE = 'undefined_object', HINT = 'The marks are listed in chronicle.mark.';
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.set_mark(text, text) IS
+    'Sets a named point in time over all audited tables; returns its id.';
+COMMENT ON FUNCTION chronicle.delete_mark(text) IS 'Deletes a mark.';
+
+-- ==== functions (src/sql/functions/history/stamp_commit.sql)
+-- Stamps chronicle.transaction_log.committed_at as the transaction commits: a deferred
+-- constraint trigger on the transaction's log row runs when the commit begins, after all of the
+-- transaction's statements. Commit order is what a timestamp point means (docs/time-travel.md):
+-- a transaction that waited for another's row lock stamps after that one committed, so the
+-- stamps order every row's changes as they happened.
+--
+-- The UPDATE is of the row inserted by this transaction, on a page kept with room for it
+-- (fillfactor 90) and with no btree on the column, so it is a HOT update.
+CREATE FUNCTION chronicle.stamp_commit()
+RETURNS trigger
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- a plan cached while the table was empty must not scan it whole later (see log_transaction)
+SET enable_seqscan = off
+AS $function$
+BEGIN
+    UPDATE chronicle.transaction_log SET committed_at = pg_catalog.clock_timestamp() WHERE id = NEW.id;
+    RETURN NULL;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.stamp_commit() IS
+    'Internal, a deferred trigger on chronicle.transaction_log: stamps committed_at as the transaction commits.';
+
 -- ==== functions (src/sql/functions/logging/log_event.sql)
 -- Statement order within a transaction (docs/log-tables.md, "Order of changes").
 --
@@ -3342,6 +3639,22 @@ COMMENT ON VIEW chronicle.ddl_capture_status IS
     'Whether DDL capture is on (ddl_capture_enabled), and which of its event triggers are missing or disabled.';
 
 -- ==== event triggers (src/sql/event_triggers.sql)
+-- Triggers on chronicle's own tables that call its functions, recreated by every install and
+-- upgrade script after the functions exist.
+
+-- The commit stamp (chronicle.stamp_commit): deferred, so it runs as the transaction commits.
+DO $log_triggers$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                   WHERE t.tgrelid = 'chronicle.transaction_log'::pg_catalog.regclass AND t.tgname = 'chronicle_stamp_commit') THEN
+        CREATE CONSTRAINT TRIGGER chronicle_stamp_commit
+            AFTER INSERT ON chronicle.transaction_log
+            DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION chronicle.stamp_commit();
+    END IF;
+END
+$log_triggers$;
+
 -- Event triggers, recreated by every install and upgrade script: DDL capture (docs/ddl.md).
 -- Creating an event trigger needs a superuser. Where the script runs without one, the extension
 -- still installs and audits DML; DDL capture is then off, which chronicle.ddl_capture_status and
@@ -3450,4 +3763,31 @@ GRANT EXECUTE ON FUNCTION
     chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),
     chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
     chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
+    TO chronicle_admin;
+
+-- Time travel (issue 5): chronicle_viewer reads the past; chronicle_admin sets marks and restores.
+REVOKE ALL ON TABLE chronicle.mark FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.mark TO chronicle_viewer;
+REVOKE ALL ON FUNCTION
+    chronicle.stamp_commit(),
+    chronicle.cut(timestamptz),
+    chronicle.cut(bigint),
+    chronicle.cut(text),
+    chronicle.as_timestamp(text),
+    chronicle.transactions_after(chronicle.cut),
+    chronicle.in_cut(chronicle.cut, bigint),
+    chronicle.set_mark(text, text),
+    chronicle.delete_mark(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.cut(timestamptz),
+    chronicle.cut(bigint),
+    chronicle.cut(text),
+    chronicle.as_timestamp(text),
+    chronicle.transactions_after(chronicle.cut),
+    chronicle.in_cut(chronicle.cut, bigint)
+    TO chronicle_viewer;
+GRANT EXECUTE ON FUNCTION
+    chronicle.set_mark(text, text),
+    chronicle.delete_mark(text)
     TO chronicle_admin;

@@ -1,3 +1,19 @@
+-- Triggers on chronicle's own tables that call its functions, recreated by every install and
+-- upgrade script after the functions exist.
+
+-- The commit stamp (chronicle.stamp_commit): deferred, so it runs as the transaction commits.
+DO $log_triggers$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
+                   WHERE t.tgrelid = 'chronicle.transaction_log'::pg_catalog.regclass AND t.tgname = 'chronicle_stamp_commit') THEN
+        CREATE CONSTRAINT TRIGGER chronicle_stamp_commit
+            AFTER INSERT ON chronicle.transaction_log
+            DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION chronicle.stamp_commit();
+    END IF;
+END
+$log_triggers$;
+
 -- Event triggers, recreated by every install and upgrade script: DDL capture (docs/ddl.md).
 -- Creating an event trigger needs a superuser. Where the script runs without one, the extension
 -- still installs and audits DML; DDL capture is then off, which chronicle.ddl_capture_status and

@@ -79,3 +79,30 @@ GRANT EXECUTE ON FUNCTION
     chronicle.revert_transactions(bigint, bigint, boolean, boolean, boolean, name[]),
     chronicle.revert_transaction(bigint, boolean, boolean, boolean, name[])
     TO chronicle_admin;
+
+-- Time travel (issue 5): chronicle_viewer reads the past; chronicle_admin sets marks and restores.
+REVOKE ALL ON TABLE chronicle.mark FROM PUBLIC;
+GRANT SELECT ON TABLE chronicle.mark TO chronicle_viewer;
+REVOKE ALL ON FUNCTION
+    chronicle.stamp_commit(),
+    chronicle.cut(timestamptz),
+    chronicle.cut(bigint),
+    chronicle.cut(text),
+    chronicle.as_timestamp(text),
+    chronicle.transactions_after(chronicle.cut),
+    chronicle.in_cut(chronicle.cut, bigint),
+    chronicle.set_mark(text, text),
+    chronicle.delete_mark(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.cut(timestamptz),
+    chronicle.cut(bigint),
+    chronicle.cut(text),
+    chronicle.as_timestamp(text),
+    chronicle.transactions_after(chronicle.cut),
+    chronicle.in_cut(chronicle.cut, bigint)
+    TO chronicle_viewer;
+GRANT EXECUTE ON FUNCTION
+    chronicle.set_mark(text, text),
+    chronicle.delete_mark(text)
+    TO chronicle_admin;

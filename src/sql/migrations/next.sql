@@ -1,1 +1,53 @@
 -- Release under development (control/releases.json "next"): append stateful changes here.
+
+-- issue 5: points in time ---------------------------------------------------------------------
+
+-- When each transaction committed, in commit order: the meaning of a timestamp point. Stamped by
+-- a deferred trigger as the transaction commits (chronicle.stamp_commit). Rows logged before
+-- 0.3.0 take the time of their last statement, the closest the log holds.
+ALTER TABLE chronicle.transaction_log ADD COLUMN committed_at timestamptz;
+UPDATE chronicle.transaction_log AS t
+SET committed_at = GREATEST(t.started_at, e.last_statement_at)
+FROM (SELECT e.transaction_id, pg_catalog.max(e.statement_at) AS last_statement_at
+      FROM chronicle.table_event_log AS e GROUP BY e.transaction_id) AS e
+WHERE e.transaction_id = t.id;
+UPDATE chronicle.transaction_log SET committed_at = started_at WHERE committed_at IS NULL;
+COMMENT ON COLUMN chronicle.transaction_log.committed_at IS
+    'clock_timestamp() when the transaction committed (stamped as its commit began); NULL while it runs. Orders timestamp points.';
+-- BRIN: commit times grow with the table, and on PostgreSQL 16+ a BRIN index leaves the stamp's
+-- UPDATE a HOT update (no index entry at all); a btree would add one per transaction.
+CREATE INDEX transaction_log_committed_at_idx ON chronicle.transaction_log USING brin (committed_at);
+-- room on each page for the commit stamp's new row version next to the old one
+ALTER TABLE chronicle.transaction_log SET (fillfactor = 90);
+
+-- A consistent cut through the log: the transactions whose effects a point in time includes.
+-- Made by chronicle.cut(point) from a mark, a timestamp or a transaction id.
+CREATE TYPE chronicle.cut AS (
+    description text,                -- the point as given, for messages
+    snapshot pg_snapshot,            -- mark: transactions visible in this snapshot ...
+    last_transaction_id bigint,      -- ... among those logged by then
+    committed_until timestamptz,     -- timestamp: transactions committed by then; transaction id:
+    through_transaction_id bigint    -- those committed before it, and it (ties broken by id)
+);
+COMMENT ON TYPE chronicle.cut IS
+    'A consistent cut through the log (the transactions a point in time includes); made by chronicle.cut(point).';
+
+
+-- Marks: named points in time. A mark keeps the snapshot it was set in, so its cut is exactly the
+-- transactions that had committed then, taken without locking anything.
+CREATE TABLE chronicle.mark (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL CONSTRAINT mark_name_key UNIQUE,
+    snapshot pg_snapshot NOT NULL,
+    last_transaction_id bigint NOT NULL,
+    set_at timestamptz NOT NULL,
+    set_by text NOT NULL,
+    comment text
+);
+COMMENT ON TABLE chronicle.mark IS 'Named points in time (chronicle.set_mark).';
+COMMENT ON COLUMN chronicle.mark.snapshot IS
+    'pg_current_snapshot() of the transaction that set the mark: the transactions visible in it are before the mark.';
+COMMENT ON COLUMN chronicle.mark.last_transaction_id IS
+    'The largest transaction_log id the mark''s transaction saw (0 for none): every later id is after the mark, even in a log restored into another cluster.';
+SELECT pg_catalog.pg_extension_config_dump('chronicle.mark', '');
+SELECT pg_catalog.pg_extension_config_dump('chronicle.mark_id_seq', '');

@@ -1,0 +1,61 @@
+-- Marks: named points in time (docs/time-travel.md). A mark keeps the snapshot of the
+-- transaction that set it: its cut is exactly the transactions visible in that snapshot, so
+-- setting one locks nothing and never waits for writers. To copy tables in the same snapshot
+-- (as the tests do), set the mark in a REPEATABLE READ transaction and copy in it.
+CREATE OR REPLACE FUNCTION chronicle.set_mark(name text, comment text DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_snapshot pg_snapshot := pg_catalog.pg_current_snapshot();
+    v_id bigint;
+BEGIN
+    IF name IS NULL OR pg_catalog.btrim(name) = '' THEN
+        RAISE EXCEPTION 'a mark needs a name'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass a name, e.g. chronicle.set_mark(''before-import'').';
+    END IF;
+    IF chronicle.as_timestamp(name) IS NOT NULL OR name ~ '^\s*[-+]?[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'the mark name "%" reads as a timestamp or a transaction id', name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A point given as text is a timestamp whenever it reads as one; choose a name that does not, e.g. a word.';
+    END IF;
+    IF EXISTS (SELECT FROM chronicle.transaction_log AS t
+               WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL) THEN
+        RAISE EXCEPTION 'this transaction has already changed audited tables'
+            USING ERRCODE = 'invalid_transaction_state',
+                  HINT = 'Set the mark before the changes or in a transaction of its own: a mark comes before the changes of the transaction that sets it.';
+    END IF;
+    IF EXISTS (SELECT FROM chronicle.mark AS m WHERE m.name = set_mark.name) THEN
+        RAISE EXCEPTION 'mark "%" already exists', name
+            USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
+    END IF;
+    INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
+    SELECT set_mark.name, v_snapshot, coalesce(pg_catalog.max(t.id), 0), pg_catalog.clock_timestamp(), session_user, set_mark.comment
+    FROM chronicle.transaction_log AS t
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION chronicle.delete_mark(name text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    DELETE FROM chronicle.mark AS m WHERE m.name = delete_mark.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'there is no mark "%"', name
+            USING ERRCODE = 'undefined_object', HINT = 'The marks are listed in chronicle.mark.';
+    END IF;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.set_mark(text, text) IS
+    'Sets a named point in time over all audited tables; returns its id.';
+COMMENT ON FUNCTION chronicle.delete_mark(text) IS 'Deletes a mark.';
