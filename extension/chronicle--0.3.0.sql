@@ -392,6 +392,12 @@ COMMENT ON COLUMN chronicle.mark.last_transaction_id IS
 SELECT pg_catalog.pg_extension_config_dump('chronicle.mark', '');
 SELECT pg_catalog.pg_extension_config_dump('chronicle.mark_id_seq', '');
 
+-- The merge of a row's logged values, newest first, so that older values win:
+-- jsonb_concat skips NULLs (strict), and its right operand wins on equal keys.
+CREATE AGGREGATE chronicle.jsonb_merge(jsonb) (SFUNC = pg_catalog.jsonb_concat, STYPE = jsonb);
+COMMENT ON AGGREGATE chronicle.jsonb_merge(jsonb) IS
+    'Internal: jsonb || jsonb over the rows, skipping NULLs (the last value of a key wins).';
+
 -- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
 -- Renders the capture trigger function of one audited table from its current audit_table_log
 -- version and the table's columns: static SQL per table, so a statement costs one set-based
@@ -2062,6 +2068,145 @@ $function$;
 COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
     'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
 
+-- ==== functions (src/sql/functions/history/as_of.sql)
+-- Reading the past (docs/time-travel.md): as_of and restore_recordset. Each takes a point as a
+-- mark name or a timestamp (text), a timestamptz, or a transaction_log id (bigint); see cut.sql.
+-- They run as the caller, who needs to read the log (chronicle_viewer) and the table.
+
+-- The table_id of an audited table, by its current name.
+CREATE FUNCTION chronicle.history_table_id(relation regclass)
+RETURNS integer
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table_id integer;
+BEGIN
+    IF relation IS NULL THEN
+        RAISE EXCEPTION 'the table is NULL' USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an audited table.';
+    END IF;
+    SELECT v.table_id INTO v_table_id FROM chronicle.current_table_version(relation) AS v;
+    IF v_table_id IS NULL THEN
+        RAISE EXCEPTION 'table % is not audited', relation
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'chronicle keeps the history of audited tables only (chronicle.audited_tables); a dropped one is rebuilt with chronicle.restore_schema_state.';
+    END IF;
+    RETURN v_table_id;
+END
+$function$;
+
+-- The rows of an audited table at a cut, in today's row type (columns added later and columns
+-- not logged are NULL).
+CREATE FUNCTION chronicle.as_of_cut(relation anyelement, cut chronicle.cut)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_relation regclass;
+BEGIN
+    SELECT t.typrelid::regclass INTO v_relation
+    FROM pg_catalog.pg_type AS t JOIN pg_catalog.pg_class AS c ON c.oid = t.typrelid AND c.relkind IN ('r', 'p')
+    WHERE t.oid = pg_catalog.pg_typeof(relation);
+    IF v_relation IS NULL THEN
+        RAISE EXCEPTION 'as_of takes a row of an audited table, not %', pg_catalog.pg_typeof(relation)
+            USING ERRCODE = 'wrong_object_type', HINT = 'Pass the table''s row type, e.g. chronicle.as_of(NULL::public.orders, ''2026-11-01'').';
+    END IF;
+    RETURN QUERY EXECUTE chronicle.state_query(chronicle.history_table_id(v_relation), cut, 'now');
+END
+$function$;
+
+CREATE FUNCTION chronicle.as_of(relation anyelement, point text)
+RETURNS SETOF anyelement
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.as_of_cut(relation, chronicle.cut(point))
+$function$;
+
+CREATE FUNCTION chronicle.as_of(relation anyelement, point timestamptz)
+RETURNS SETOF anyelement
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.as_of_cut(relation, chronicle.cut(point))
+$function$;
+
+CREATE FUNCTION chronicle.as_of(relation anyelement, point bigint)
+RETURNS SETOF anyelement
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.as_of_cut(relation, chronicle.cut(point))
+$function$;
+
+-- The rows of an audited table at a cut as jsonb, in the table's shape then: the columns of the
+-- time under their names of the time (columns not logged are null).
+CREATE FUNCTION chronicle.state_rows_jsonb(table_id integer, cut chronicle.cut)
+RETURNS SETOF jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+BEGIN
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
+END
+$function$;
+
+CREATE FUNCTION chronicle.restore_recordset(relation regclass, point text)
+RETURNS SETOF jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.state_rows_jsonb(chronicle.history_table_id(relation), chronicle.cut(point))
+$function$;
+
+CREATE FUNCTION chronicle.restore_recordset(relation regclass, point timestamptz)
+RETURNS SETOF jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.state_rows_jsonb(chronicle.history_table_id(relation), chronicle.cut(point))
+$function$;
+
+CREATE FUNCTION chronicle.restore_recordset(relation regclass, point bigint)
+RETURNS SETOF jsonb
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT * FROM chronicle.state_rows_jsonb(chronicle.history_table_id(relation), chronicle.cut(point))
+$function$;
+
+COMMENT ON FUNCTION chronicle.history_table_id(regclass) IS 'Internal, for time travel: the table_id of an audited table.';
+COMMENT ON FUNCTION chronicle.as_of_cut(anyelement, chronicle.cut) IS 'Internal: as_of at a cut.';
+COMMENT ON FUNCTION chronicle.as_of(anyelement, text) IS
+    'The rows of an audited table at a point (a mark name or a timestamp), in today''s row type: SELECT * FROM chronicle.as_of(NULL::public.orders, ''2026-11-01'').';
+COMMENT ON FUNCTION chronicle.as_of(anyelement, timestamptz) IS 'The rows of an audited table at a timestamp, in today''s row type.';
+COMMENT ON FUNCTION chronicle.as_of(anyelement, bigint) IS 'The rows of an audited table right after a transaction (a transaction_log id), in today''s row type.';
+COMMENT ON FUNCTION chronicle.state_rows_jsonb(integer, chronicle.cut) IS 'Internal: the rows of an audited table at a cut, as jsonb in its shape then.';
+COMMENT ON FUNCTION chronicle.restore_recordset(regclass, text) IS
+    'The rows of an audited table at a point (a mark name or a timestamp), as jsonb in the table''s shape then.';
+COMMENT ON FUNCTION chronicle.restore_recordset(regclass, timestamptz) IS 'The rows of an audited table at a timestamp, as jsonb in its shape then.';
+COMMENT ON FUNCTION chronicle.restore_recordset(regclass, bigint) IS 'The rows of an audited table right after a transaction, as jsonb in its shape then.';
+
 -- ==== functions (src/sql/functions/history/cut.sql)
 -- Points in time and the cuts they resolve to (docs/time-travel.md, "Points in time").
 --
@@ -2306,6 +2451,406 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.stamp_commit() IS
     'Internal, a deferred trigger on chronicle.transaction_log: stamps committed_at as the transaction commits.';
+
+-- ==== functions (src/sql/functions/history/state_plan.sql)
+-- What a state at a cut is built from (docs/time-travel.md, "How a past state is built"): the
+-- table's version valid at the cut, its columns then, and the changes of shape after it.
+
+-- The version of an audited table valid at a cut. Refused, with the reason, when there is none
+-- (not audited yet, dropped, audit stopped) or when the history from the cut to now has a gap
+-- (an audit stopped and started again), since the state is rebuilt by undoing every later change.
+CREATE FUNCTION chronicle.state_version(table_id integer, cut chronicle.cut)
+RETURNS chronicle.audit_table_log
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_versions chronicle.audit_table_log[];
+    v_count integer;
+    v_at integer;
+    v_name text;
+    v_dropped_by bigint;
+    v_started timestamptz;
+BEGIN
+    SELECT pg_catalog.array_agg(v ORDER BY v.id) INTO v_versions
+    FROM chronicle.audit_table_log AS v WHERE v.table_id = state_version.table_id;
+    IF v_versions IS NULL THEN
+        RAISE EXCEPTION 'table id % has never been audited', table_id
+            USING ERRCODE = 'undefined_table', HINT = 'The audited tables are listed in chronicle.audit_table_log.';
+    END IF;
+    v_count := pg_catalog.array_length(v_versions, 1);
+    v_name := pg_catalog.format('%I.%I', v_versions[v_count].schema_name, v_versions[v_count].table_name);
+    -- ended by DROP TABLE (the event that ends the last version), as opposed to an audit stopped
+    SELECT e.transaction_id INTO v_dropped_by
+    FROM chronicle.table_event_log AS e
+    WHERE e.id = v_versions[v_count].valid_until_event AND e.operation = 'DROP TABLE';
+
+    FOR i IN 1 .. v_count LOOP
+        IF coalesce(chronicle.in_cut(cut, v_versions[i].valid_from), false)
+           AND (v_versions[i].valid_until IS NULL OR NOT coalesce(chronicle.in_cut(cut, v_versions[i].valid_until), false)) THEN
+            v_at := i;
+        END IF;
+    END LOOP;
+
+    IF v_at IS NULL THEN
+        IF NOT coalesce(chronicle.in_cut(cut, v_versions[1].valid_from), false) THEN
+            SELECT t.committed_at INTO v_started FROM chronicle.transaction_log AS t WHERE t.id = v_versions[1].valid_from;
+            RAISE EXCEPTION 'table % was not audited yet at %', v_name, (cut).description
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = pg_catalog.format('Its history starts with transaction %s, committed at %s.', v_versions[1].valid_from, v_started),
+                      HINT = 'Pass a later point: chronicle knows nothing of a table from before it was audited.';
+        END IF;
+        IF v_dropped_by IS NOT NULL AND coalesce(chronicle.in_cut(cut, v_dropped_by), false) THEN
+            RAISE EXCEPTION 'table % did not exist at %', v_name, (cut).description
+                USING ERRCODE = 'undefined_table',
+                      DETAIL = pg_catalog.format('It was dropped by transaction %s.', v_dropped_by),
+                      HINT = 'Pass an earlier point.';
+        END IF;
+        RAISE EXCEPTION 'table % was not audited at %', v_name, (cut).description
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Its audit had been stopped (chronicle.drop_table_audit) by then.';
+    END IF;
+
+    FOR i IN v_at .. v_count - 1 LOOP
+        IF v_versions[i].valid_until IS DISTINCT FROM v_versions[i + 1].valid_from THEN
+            RAISE EXCEPTION 'the history of % after % is incomplete', v_name, (cut).description
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = pg_catalog.format('Its audit was stopped by transaction %s and started again by transaction %s; changes in between were not logged.',
+                                                 v_versions[i].valid_until, v_versions[i + 1].valid_from),
+                      HINT = 'Pass a point after the audit started again.';
+        END IF;
+    END LOOP;
+    IF v_versions[v_count].valid_until IS NOT NULL AND v_dropped_by IS NULL THEN
+        RAISE EXCEPTION 'the history of % after % is incomplete', v_name, (cut).description
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Its audit was stopped by transaction %s; later changes were not logged.', v_versions[v_count].valid_until),
+                  HINT = 'Audit the table again (chronicle.create_table_audit) to follow it from now on.';
+    END IF;
+    RETURN v_versions[v_at];
+END
+$function$;
+
+-- The columns of a table at a cut, in table order: name and type then, whether their values are
+-- logged, and the name they have now (NULL when dropped since).
+CREATE FUNCTION chronicle.state_columns(table_id integer, cut chronicle.cut)
+RETURNS TABLE (column_name name, data_type text, logged boolean, current_name name)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
+    v_shape record;
+    v_names name[];
+    v_types text[];
+    v_logged boolean[];
+    v_current name[];
+BEGIN
+    SELECT pg_catalog.array_agg(c.column_name ORDER BY c.ordinal_position),
+           pg_catalog.array_agg(c.data_type ORDER BY c.ordinal_position),
+           pg_catalog.array_agg(c.column_name <> ALL (v_version.excluded_columns) AND c.generated IS DISTINCT FROM 'VIRTUAL'
+                                ORDER BY c.ordinal_position)
+    INTO v_names, v_types, v_logged
+    FROM chronicle.audit_column_log AS c
+    WHERE c.table_id = state_columns.table_id
+      AND coalesce(chronicle.in_cut(cut, c.valid_from), false)
+      AND (c.valid_until IS NULL OR NOT coalesce(chronicle.in_cut(cut, c.valid_until), false));
+    v_current := v_names;
+    -- follow renames and drops forward, oldest first
+    FOR v_shape IN SELECT * FROM chronicle.state_shape_events(table_id, cut) LOOP
+        FOR i IN 1 .. coalesce(pg_catalog.array_length(v_current, 1), 0) LOOP
+            IF v_current[i] = v_shape.first_name THEN
+                v_current[i] := CASE v_shape.operation WHEN 'RENAME COLUMN' THEN v_shape.second_name::name
+                                                       WHEN 'DROP COLUMN' THEN NULL ELSE v_current[i] END;
+            END IF;
+        END LOOP;
+    END LOOP;
+    RETURN QUERY SELECT v_names[i], v_types[i], v_logged[i], v_current[i]
+                 FROM pg_catalog.generate_subscripts(v_names, 1) AS i ORDER BY i;
+END
+$function$;
+
+-- The changes of shape of a table after a cut, oldest first, in the order of the log (see
+-- docs/log-tables.md, "Order of changes"): found through the column and table versions they
+-- started, so no scan of the event log is needed. first_name is the column added, renamed (its
+-- old name) or dropped; second_name the new name of a rename.
+CREATE FUNCTION chronicle.state_shape_events(table_id integer, cut chronicle.cut)
+RETURNS TABLE (event_id bigint, operation text, first_name name, second_name name,
+               transaction_order bigint, statement_order bigint, nesting_depth smallint)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT e.id, e.operation::text,
+           (CASE WHEN e.operation = 'RENAME COLUMN' THEN e.ddl ->> 'old_name' ELSE e.ddl ->> 'column' END)::name,
+           (e.ddl ->> 'new_name')::name,
+           (SELECT pg_catalog.max(x.id) FROM chronicle.table_event_log AS x
+            WHERE x.transaction_id = e.transaction_id AND x.table_id = e.table_id),
+           e.statement_order, e.nesting_depth
+    FROM chronicle.table_event_log AS e
+    WHERE e.id IN (SELECT v.valid_from_event FROM chronicle.audit_column_log AS v
+                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)
+                   UNION
+                   SELECT v.valid_until_event FROM chronicle.audit_column_log AS v
+                   WHERE v.table_id = state_shape_events.table_id AND v.valid_until IS NOT NULL
+                     AND NOT coalesce(chronicle.in_cut(cut, v.valid_until), false)
+                   UNION
+                   SELECT v.valid_from_event FROM chronicle.audit_table_log AS v
+                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false))
+      AND e.operation IN ('ADD COLUMN', 'RENAME COLUMN', 'DROP COLUMN', 'ALTER KEY')
+    ORDER BY 5, 6, 7, 1
+$function$;
+
+-- A logged row (row_key or old_data, written with the column names of its event's time) with
+-- the changes of shape between the cut and that event undone, newest first: renamed columns get
+-- their old names back, columns added since are removed. operations, first_names and
+-- second_names are state_shape_events' columns; steps is how many of them are older than the
+-- event.
+CREATE FUNCTION chronicle.state_undo_shape(value jsonb, operations text[], first_names text[], second_names text[], steps integer)
+RETURNS jsonb
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    FOR i IN REVERSE steps .. 1 LOOP
+        IF operations[i] = 'RENAME COLUMN' AND value ? second_names[i] THEN
+            value := (value - second_names[i]) || pg_catalog.jsonb_build_object(first_names[i], value -> second_names[i]);
+        ELSIF operations[i] = 'ADD COLUMN' THEN
+            value := value - first_names[i];
+        END IF;
+    END LOOP;
+    RETURN value;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.state_version(integer, chronicle.cut) IS
+    'Internal, for time travel: the version of an audited table valid at a cut, with a complete history since.';
+COMMENT ON FUNCTION chronicle.state_columns(integer, chronicle.cut) IS
+    'Internal, for time travel: the columns of an audited table at a cut, and their names now.';
+COMMENT ON FUNCTION chronicle.state_shape_events(integer, chronicle.cut) IS
+    'Internal, for time travel: the ADD/RENAME/DROP COLUMN and ALTER KEY events of a table after a cut, oldest first.';
+COMMENT ON FUNCTION chronicle.state_undo_shape(jsonb, text[], text[], text[], integer) IS
+    'Internal, for time travel: a logged row with later renames and added columns undone.';
+
+-- ==== functions (src/sql/functions/history/state_query.sql)
+-- The SQL of an audited table's state at a cut (docs/time-travel.md, "How a past state is built").
+--
+-- The state is the table now with every change after the cut undone. Undoing is done per row
+-- slot (a key value) and set-based: the logged entries after the cut become items on the slots
+-- they touched, in the order of the log. On a slot, a delete or a move of the row to another key
+-- ends a segment of the slot's life, an insert or a move from another key starts one. A
+-- segment's value at its start is its end's value (the deleted row's logged image, the moved
+-- row's value just before the move, or the row now) with the old values of its updates laid over
+-- it, newest first, so the oldest wins: one jsonb_merge per segment, whatever the number of
+-- columns. A move's value comes from the segment it started on the other slot, so chains of key
+-- changes are followed by a recursive CTE, one step per key change of a row. The state at the
+-- cut is the first segment of every slot that did not start with an insert or a move, plus the
+-- rows now on slots no later change touched, read as they are.
+--
+-- shape 'then': the columns of the cut, with their names and types then (restore_table_state,
+-- restore_recordset). shape 'now': the relation's row type today (as_of): columns added later and
+-- columns not logged are NULL, renamed ones are under today's name.
+--
+-- Values are read back as the capture wrote them: run the query with the settings the capture
+-- functions fix (DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary).
+CREATE FUNCTION chronicle.state_query(table_id integer, cut chronicle.cut, shape text DEFAULT 'then')
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
+    v_current chronicle.audit_table_log;
+    v_relation regclass;
+    v_cut text := pg_catalog.format('%L::chronicle.cut', cut::text);
+    v_shape_ops text[];
+    v_shape_first text[];
+    v_shape_second text[];
+    v_shape_steps text := '0';
+    v_undo_format text := '%s';
+    v_key_then name[];
+    v_key_now name[];
+    v_key_types text[];
+    v_live_join text;
+    v_live_row text;
+    v_old_key text;
+    v_record_columns text;
+    v_then_columns text;
+    v_live_columns text;
+    v_now_columns text;
+    v_now_live_columns text;
+    v_renamed text;
+    v_select_changed text;
+    v_select_untouched text;
+BEGIN
+    IF shape IS NULL OR shape NOT IN ('then', 'now') THEN
+        RAISE EXCEPTION 'unknown shape %', shape USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''then'' or ''now''.';
+    END IF;
+    SELECT * INTO v_current FROM chronicle.audit_table_log AS v WHERE v.table_id = state_query.table_id AND v.valid_until IS NULL;
+    IF FOUND THEN
+        v_relation := pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_current.schema_name, v_current.table_name));
+    END IF;
+
+    -- changes of shape after the cut: the step of an event is how many are older than it
+    SELECT pg_catalog.array_agg(s.operation ORDER BY s.n), pg_catalog.array_agg(s.first_name ORDER BY s.n),
+           pg_catalog.array_agg(s.second_name ORDER BY s.n),
+           'CASE' || pg_catalog.string_agg(pg_catalog.format(' WHEN (x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) > (%s, %s, %s, %s) THEN %s',
+                                                              s.transaction_order, s.statement_order, s.nesting_depth, s.event_id, s.n), '' ORDER BY s.n DESC) || ' ELSE 0 END'
+    INTO v_shape_ops, v_shape_first, v_shape_second, v_shape_steps
+    FROM (SELECT e.*, pg_catalog.row_number() OVER (ORDER BY e.transaction_order, e.statement_order, e.nesting_depth, e.event_id) AS n
+          FROM chronicle.state_shape_events(table_id, cut) AS e) AS s;
+    IF 'ALTER KEY' = ANY (v_shape_ops) THEN
+        RAISE EXCEPTION 'the row key of %.% changed after %', v_version.schema_name, v_version.table_name, (cut).description
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Rows are named by their key in the log; a state before a change of key cannot be rebuilt. Pass a point after it.';
+    END IF;
+    IF v_shape_ops IS NULL THEN
+        v_shape_steps := '0';
+    ELSE
+        v_undo_format := pg_catalog.format('chronicle.state_undo_shape(%%s, %L::text[], %L::text[], %L::text[], ev.step)',
+                                           v_shape_ops, v_shape_first, v_shape_second);
+    END IF;
+
+    -- the key: names then (slots are written with them), names and types now (to find live rows)
+    v_key_then := v_version.key_columns;
+    SELECT pg_catalog.array_agg(c.current_name ORDER BY k.ord), pg_catalog.array_agg(c.data_type ORDER BY k.ord)
+    INTO v_key_now, v_key_types
+    FROM pg_catalog.unnest(v_key_then) WITH ORDINALITY AS k(name, ord)
+    JOIN chronicle.state_columns(table_id, cut) AS c ON c.column_name = k.name;
+    SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = (s.slot ->> %L)::%s', v_key_now[i], v_key_then[i], a.type_now), ' AND ' ORDER BY i),
+           pg_catalog.string_agg(pg_catalog.format('%L, coalesce(k.old -> %L, k.ka -> %L)', v_key_then[i], v_key_then[i], v_key_then[i]), ', ' ORDER BY i)
+    INTO v_live_join, v_old_key
+    FROM pg_catalog.generate_subscripts(v_key_then, 1) AS i
+    LEFT JOIN LATERAL (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_now
+                       FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = v_relation AND a.attname = v_key_now[i] AND NOT a.attisdropped) AS a ON true;
+
+    -- columns: as a record of then; then-typed from the live row; today's, from either
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.column_name, c.data_type), ', ' ORDER BY c.n),
+           pg_catalog.string_agg(CASE WHEN c.logged THEN pg_catalog.format('x.%I', c.column_name)
+                                      ELSE pg_catalog.format('NULL::%s AS %I', c.data_type, c.column_name) END, ', ' ORDER BY c.n),
+           pg_catalog.string_agg(CASE WHEN c.logged AND a.attname IS NOT NULL AND pg_catalog.format_type(a.atttypid, a.atttypmod) = c.data_type
+                                      THEN pg_catalog.format('t.%I', a.attname)
+                                      ELSE pg_catalog.format('NULL::%s', c.data_type) END
+                                 || pg_catalog.format(' AS %I', c.column_name), ', ' ORDER BY c.n)
+    INTO v_record_columns, v_then_columns, v_live_columns
+    FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)
+    LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = c.current_name AND NOT a.attisdropped;
+
+    IF v_relation IS NOT NULL THEN
+        v_live_row := pg_catalog.format(v_undo_format, chronicle.capture_whole_row(v_relation, 't', v_current.excluded_columns));
+        v_live_row := replace(v_live_row, 'ev.step', (SELECT pg_catalog.count(*) FROM pg_catalog.unnest(v_shape_ops))::text);
+    END IF;
+
+    IF shape = 'now' THEN
+        IF v_relation IS NULL THEN
+            RAISE EXCEPTION 'table %.% does not exist any more', v_current.schema_name, v_current.table_name
+                USING ERRCODE = 'undefined_table', HINT = 'Its past states can be rebuilt with chronicle.restore_table_state or restore_recordset.';
+        END IF;
+        -- today's columns: the value of the column they were at the cut, if logged then
+        SELECT pg_catalog.string_agg(CASE WHEN c.logged THEN pg_catalog.format('p.%I', a.attname)
+                                          ELSE pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod)) END, ', ' ORDER BY a.attnum),
+               pg_catalog.string_agg(CASE WHEN c.logged THEN pg_catalog.format('t.%I', a.attname)
+                                          ELSE pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod)) END, ', ' ORDER BY a.attnum)
+        INTO v_now_columns, v_now_live_columns
+        FROM pg_catalog.pg_attribute AS a
+        LEFT JOIN (SELECT * FROM chronicle.state_columns(table_id, cut)) AS c ON c.current_name = a.attname
+        WHERE a.attrelid = v_relation AND a.attnum > 0 AND NOT a.attisdropped;
+        -- the value under today's names: renamed columns moved, columns gone since removed
+        SELECT '(r.value - ' || pg_catalog.quote_literal(coalesce(pg_catalog.array_agg(c.column_name) FILTER (WHERE c.current_name IS DISTINCT FROM c.column_name), '{}')::text) || '::text[])'
+               || coalesce(' || pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(pg_catalog.format('%L, r.value -> %L', c.current_name, c.column_name), ', ')
+                           FILTER (WHERE c.current_name IS NOT NULL AND c.current_name <> c.column_name) || ')', '')
+        INTO v_renamed
+        FROM chronicle.state_columns(table_id, cut) AS c;
+        v_select_changed := pg_catalog.format(
+            'SELECT %s FROM resolved AS r CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%s, %s) AS p WHERE r.segment = 0 AND r.first_kind <> ''a''',
+            v_now_columns, v_relation, v_renamed);
+        v_select_untouched := v_now_live_columns;
+    ELSE
+        v_select_changed := pg_catalog.format(
+            'SELECT %s FROM resolved AS r CROSS JOIN LATERAL pg_catalog.jsonb_to_record(r.value) AS x(%s) WHERE r.segment = 0 AND r.first_kind <> ''a''',
+            v_then_columns, v_record_columns);
+        v_select_untouched := v_live_columns;
+    END IF;
+
+    RETURN pg_catalog.format($query$
+WITH RECURSIVE later_events AS MATERIALIZED (
+    SELECT x.event_id, x.class, %1$s AS step,
+           pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
+    FROM (SELECT e.id AS event_id, e.statement_order, e.nesting_depth,
+                 pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS transaction_order,
+                 CASE WHEN e.operation IN ('INSERT', 'ATTACH PARTITION') THEN 'i'
+                      WHEN e.operation IN ('DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION') THEN 'd'
+                      WHEN e.operation IN ('UPDATE', 'DROP COLUMN', 'ALTER COLUMN TYPE', 'ALTER COLUMN EXPRESSION') THEN 'u' END AS class
+          FROM chronicle.table_event_log AS e
+          WHERE e.table_id = %2$s AND e.transaction_id IN (SELECT chronicle.transactions_after(%3$s))) AS x
+    WHERE x.class IS NOT NULL
+), entries AS (
+    SELECT ev.pos, ev.class, %4$s AS ka, %5$s AS old
+    FROM later_events AS ev
+    JOIN chronicle.row_log AS r ON r.event_id = ev.event_id
+    WHERE r.event_id >= (SELECT pg_catalog.min(l.event_id) FROM later_events AS l)
+), keyed AS MATERIALIZED (
+    SELECT k.pos, k.class, k.ka, k.old,
+           CASE WHEN k.class = 'u' AND k.old ?| %6$L::text[] THEN k.ka || pg_catalog.jsonb_build_object(%7$s) ELSE k.ka END AS kb
+    FROM entries AS k
+), moves AS MATERIALIZED (
+    SELECT pg_catalog.row_number() OVER () AS move, k.pos, k.kb, k.ka, k.old FROM keyed AS k WHERE k.class = 'u' AND k.kb <> k.ka
+), items AS (
+    SELECT k.ka AS slot, k.pos, 0 AS sub, 'u' AS kind, k.old AS data, NULL::bigint AS move FROM keyed AS k WHERE k.class = 'u' AND k.kb = k.ka
+    UNION ALL SELECT k.kb, k.pos, 0, 'd', k.old, NULL FROM keyed AS k WHERE k.class = 'd'
+    UNION ALL SELECT k.ka, k.pos, 1, 'a', NULL, NULL FROM keyed AS k WHERE k.class = 'i'
+    UNION ALL SELECT m.kb, m.pos, 0, 'l', NULL, m.move FROM moves AS m
+    UNION ALL SELECT m.ka, m.pos, 1, 'a', NULL, m.move FROM moves AS m
+), numbered AS (
+    SELECT i.*, pg_catalog.count(*) FILTER (WHERE i.kind IN ('d', 'l'))
+                    OVER (PARTITION BY i.slot ORDER BY i.pos, i.sub ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS segment
+    FROM items AS i
+), segments AS MATERIALIZED (
+    SELECT n.slot, n.segment,
+           (pg_catalog.array_agg(n.kind ORDER BY n.pos, n.sub))[1] AS first_kind,
+           -- the move that started the segment (its first item is the row arriving)
+           (pg_catalog.array_agg(CASE WHEN n.kind = 'a' THEN n.move END ORDER BY n.pos, n.sub))[1] AS first_move,
+           (pg_catalog.array_agg(n.kind ORDER BY n.pos DESC, n.sub DESC))[1] AS last_kind,
+           (pg_catalog.array_agg(n.data ORDER BY n.pos DESC, n.sub DESC))[1] AS last_data,
+           (pg_catalog.array_agg(n.move ORDER BY n.pos DESC, n.sub DESC))[1] AS last_move,
+           chronicle.jsonb_merge(n.data ORDER BY n.pos DESC, n.sub DESC) FILTER (WHERE n.kind = 'u') AS updates
+    FROM numbered AS n
+    GROUP BY n.slot, n.segment
+), live AS (
+    %8$s
+), resolved AS (
+    SELECT s.slot, s.segment, s.first_kind, s.first_move,
+           CASE WHEN s.last_kind = 'd' THEN s.last_data ELSE l.data END || coalesce(s.updates, '{}') AS value
+    FROM segments AS s
+    LEFT JOIN live AS l ON l.slot = s.slot AND s.last_kind <> 'd'
+    WHERE s.last_kind <> 'l' AND ((s.segment = 0 AND s.first_kind <> 'a') OR s.first_move IS NOT NULL)
+    UNION ALL
+    SELECT s.slot, s.segment, s.first_kind, s.first_move, (r.value || m.old) || coalesce(s.updates, '{}')
+    FROM resolved AS r
+    JOIN moves AS m ON m.move = r.first_move
+    JOIN segments AS s ON s.last_kind = 'l' AND s.last_move = m.move
+)
+%9$s
+%10$s$query$,
+        v_shape_steps, table_id, v_cut,
+        pg_catalog.format(v_undo_format, 'r.row_key'), pg_catalog.format(v_undo_format, 'r.old_data'),
+        v_key_then, v_old_key,
+        CASE WHEN v_relation IS NULL THEN 'SELECT NULL::jsonb AS slot, NULL::jsonb AS data WHERE false'
+             ELSE pg_catalog.format('SELECT s.slot, %s AS data FROM segments AS s JOIN %s AS t ON %s WHERE s.last_kind IN (''u'', ''a'')',
+                                    v_live_row, v_relation, v_live_join) END,
+        v_select_changed,
+        CASE WHEN v_relation IS NULL THEN ''
+             ELSE pg_catalog.format('UNION ALL SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT FROM segments AS s WHERE s.segment = 0 AND %s)',
+                                    v_select_untouched, v_relation, v_live_join) END);
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text) IS
+    'Internal, for time travel: the SQL of an audited table''s rows at a cut, in its shape then or today''s row type.';
 
 -- ==== functions (src/sql/functions/logging/log_event.sql)
 -- Statement order within a transaction (docs/log-tables.md, "Order of changes").
@@ -3791,3 +4336,35 @@ GRANT EXECUTE ON FUNCTION
     chronicle.set_mark(text, text),
     chronicle.delete_mark(text)
     TO chronicle_admin;
+REVOKE ALL ON FUNCTION
+    chronicle.state_version(integer, chronicle.cut),
+    chronicle.state_columns(integer, chronicle.cut),
+    chronicle.state_shape_events(integer, chronicle.cut),
+    chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
+    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.history_table_id(regclass),
+    chronicle.as_of_cut(anyelement, chronicle.cut),
+    chronicle.as_of(anyelement, text),
+    chronicle.as_of(anyelement, timestamptz),
+    chronicle.as_of(anyelement, bigint),
+    chronicle.state_rows_jsonb(integer, chronicle.cut),
+    chronicle.restore_recordset(regclass, text),
+    chronicle.restore_recordset(regclass, timestamptz),
+    chronicle.restore_recordset(regclass, bigint)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.state_version(integer, chronicle.cut),
+    chronicle.state_columns(integer, chronicle.cut),
+    chronicle.state_shape_events(integer, chronicle.cut),
+    chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
+    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.history_table_id(regclass),
+    chronicle.as_of_cut(anyelement, chronicle.cut),
+    chronicle.as_of(anyelement, text),
+    chronicle.as_of(anyelement, timestamptz),
+    chronicle.as_of(anyelement, bigint),
+    chronicle.state_rows_jsonb(integer, chronicle.cut),
+    chronicle.restore_recordset(regclass, text),
+    chronicle.restore_recordset(regclass, timestamptz),
+    chronicle.restore_recordset(regclass, bigint)
+    TO chronicle_viewer;

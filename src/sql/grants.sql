@@ -106,3 +106,35 @@ GRANT EXECUTE ON FUNCTION
     chronicle.set_mark(text, text),
     chronicle.delete_mark(text)
     TO chronicle_admin;
+REVOKE ALL ON FUNCTION
+    chronicle.state_version(integer, chronicle.cut),
+    chronicle.state_columns(integer, chronicle.cut),
+    chronicle.state_shape_events(integer, chronicle.cut),
+    chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
+    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.history_table_id(regclass),
+    chronicle.as_of_cut(anyelement, chronicle.cut),
+    chronicle.as_of(anyelement, text),
+    chronicle.as_of(anyelement, timestamptz),
+    chronicle.as_of(anyelement, bigint),
+    chronicle.state_rows_jsonb(integer, chronicle.cut),
+    chronicle.restore_recordset(regclass, text),
+    chronicle.restore_recordset(regclass, timestamptz),
+    chronicle.restore_recordset(regclass, bigint)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.state_version(integer, chronicle.cut),
+    chronicle.state_columns(integer, chronicle.cut),
+    chronicle.state_shape_events(integer, chronicle.cut),
+    chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
+    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.history_table_id(regclass),
+    chronicle.as_of_cut(anyelement, chronicle.cut),
+    chronicle.as_of(anyelement, text),
+    chronicle.as_of(anyelement, timestamptz),
+    chronicle.as_of(anyelement, bigint),
+    chronicle.state_rows_jsonb(integer, chronicle.cut),
+    chronicle.restore_recordset(regclass, text),
+    chronicle.restore_recordset(regclass, timestamptz),
+    chronicle.restore_recordset(regclass, bigint)
+    TO chronicle_viewer;

@@ -51,3 +51,9 @@ COMMENT ON COLUMN chronicle.mark.last_transaction_id IS
     'The largest transaction_log id the mark''s transaction saw (0 for none): every later id is after the mark, even in a log restored into another cluster.';
 SELECT pg_catalog.pg_extension_config_dump('chronicle.mark', '');
 SELECT pg_catalog.pg_extension_config_dump('chronicle.mark_id_seq', '');
+
+-- The merge of a row's logged values, newest first, so that older values win:
+-- jsonb_concat skips NULLs (strict), and its right operand wins on equal keys.
+CREATE AGGREGATE chronicle.jsonb_merge(jsonb) (SFUNC = pg_catalog.jsonb_concat, STYPE = jsonb);
+COMMENT ON AGGREGATE chronicle.jsonb_merge(jsonb) IS
+    'Internal: jsonb || jsonb over the rows, skipping NULLs (the last value of a key wins).';
