@@ -138,3 +138,27 @@ GRANT EXECUTE ON FUNCTION
     chronicle.restore_recordset(regclass, timestamptz),
     chronicle.restore_recordset(regclass, bigint)
     TO chronicle_viewer;
+REVOKE ALL ON FUNCTION
+    chronicle.state_rows(integer, chronicle.cut),
+    chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
+    chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.schema_tables_at(chronicle.cut, name),
+    chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
+    chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),
+    chronicle.restore_table_state(bigint, regclass, name, text, boolean, boolean),
+    chronicle.restore_schema_state(text, name, name, text, boolean, boolean),
+    chronicle.restore_schema_state(timestamptz, name, name, text, boolean, boolean),
+    chronicle.restore_schema_state(bigint, name, name, text, boolean, boolean)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION chronicle.state_rows(integer, chronicle.cut) TO chronicle_viewer;
+GRANT EXECUTE ON FUNCTION
+    chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
+    chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.schema_tables_at(chronicle.cut, name),
+    chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
+    chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),
+    chronicle.restore_table_state(bigint, regclass, name, text, boolean, boolean),
+    chronicle.restore_schema_state(text, name, name, text, boolean, boolean),
+    chronicle.restore_schema_state(timestamptz, name, name, text, boolean, boolean),
+    chronicle.restore_schema_state(bigint, name, name, text, boolean, boolean)
+    TO chronicle_admin;
