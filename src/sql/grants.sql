@@ -162,3 +162,39 @@ GRANT EXECUTE ON FUNCTION
     chronicle.restore_schema_state(timestamptz, name, name, text, boolean, boolean),
     chronicle.restore_schema_state(bigint, name, name, text, boolean, boolean)
     TO chronicle_admin;
+REVOKE ALL ON FUNCTION
+    chronicle.state_key(integer, chronicle.cut, jsonb),
+    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_query(integer, chronicle.cut, text, text),
+    chronicle.state_row(integer, chronicle.cut, jsonb),
+    chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
+    chronicle.restore_record(anyelement, jsonb, text),
+    chronicle.restore_record(anyelement, jsonb, timestamptz),
+    chronicle.restore_record(anyelement, jsonb, bigint),
+    chronicle.restore_record_jsonb(regclass, jsonb, text),
+    chronicle.restore_record_jsonb(regclass, jsonb, timestamptz),
+    chronicle.restore_record_jsonb(regclass, jsonb, bigint),
+    chronicle.restore_records(regclass, jsonb),
+    chronicle.table_diff_at(integer, chronicle.cut, chronicle.cut),
+    chronicle.table_diff(regclass, text, text),
+    chronicle.table_diff(regclass, timestamptz, timestamptz),
+    chronicle.table_diff(regclass, bigint, bigint)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    chronicle.state_key(integer, chronicle.cut, jsonb),
+    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_query(integer, chronicle.cut, text, text),
+    chronicle.state_row(integer, chronicle.cut, jsonb),
+    chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
+    chronicle.restore_record(anyelement, jsonb, text),
+    chronicle.restore_record(anyelement, jsonb, timestamptz),
+    chronicle.restore_record(anyelement, jsonb, bigint),
+    chronicle.restore_record_jsonb(regclass, jsonb, text),
+    chronicle.restore_record_jsonb(regclass, jsonb, timestamptz),
+    chronicle.restore_record_jsonb(regclass, jsonb, bigint),
+    chronicle.restore_records(regclass, jsonb),
+    chronicle.table_diff_at(integer, chronicle.cut, chronicle.cut),
+    chronicle.table_diff(regclass, text, text),
+    chronicle.table_diff(regclass, timestamptz, timestamptz),
+    chronicle.table_diff(regclass, bigint, bigint)
+    TO chronicle_viewer;

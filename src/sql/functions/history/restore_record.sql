@@ -1,0 +1,280 @@
+-- One row's past (docs/time-travel.md, "One row"): restore_record at a point, restore_records for
+-- every version. A row is named by its key at the point, as a jsonb object of the key columns.
+
+-- The key object as the log writes it: each value cast to its column's type then and written
+-- back by to_jsonb, so {"day": "2026-11-01"} finds a date key however the caller spelled it.
+CREATE OR REPLACE FUNCTION chronicle.state_key(table_id integer, cut chronicle.cut, key jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
+    v_columns text;
+    v_key jsonb;
+BEGIN
+    IF key IS NULL OR pg_catalog.jsonb_typeof(key) <> 'object'
+       OR (SELECT pg_catalog.array_agg(k ORDER BY k) FROM pg_catalog.jsonb_object_keys(key) AS k)
+          IS DISTINCT FROM (SELECT pg_catalog.array_agg(k::text ORDER BY k::text) FROM pg_catalog.unnest(v_version.key_columns) AS k) THEN
+        RAISE EXCEPTION 'the key % does not name a row of %.%', key, v_version.schema_name, v_version.table_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Pass a JSON object of the row key columns at that point, %s, e.g. %s.',
+                                           v_version.key_columns, (SELECT pg_catalog.jsonb_object_agg(k, '...') FROM pg_catalog.unnest(v_version.key_columns) AS k));
+    END IF;
+    SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.column_name, c.data_type), ', ')
+    INTO v_columns
+    FROM chronicle.state_columns(table_id, cut) AS c
+    WHERE c.column_name = ANY (v_version.key_columns);
+    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x) FROM pg_catalog.jsonb_to_record($1) AS x(%s)', v_columns) INTO v_key USING key;
+    RETURN v_key;
+END
+$function$;
+
+-- One row at a cut, found through the row_log index on its key: its entries after the cut,
+-- newest first, laid over the row now or over the image of its delete, as the log writes values;
+-- NULL when that cannot tell. It cannot when the row's key changed after the cut (the entry that
+-- moved it away is logged under its new key), when it was inserted or moved here later or is gone
+-- (no row may have had the key then), or when the table's shape changed: the callers then take
+-- the row from the whole state.
+CREATE OR REPLACE FUNCTION chronicle.state_row_logged(table_id integer, cut chronicle.cut, key jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
+    v_current chronicle.audit_table_log;
+    v_relation regclass;
+    v_first_kind text;
+    v_end_kind text;
+    v_end_data jsonb;
+    v_updates jsonb;
+    v_live jsonb;
+BEGIN
+    SELECT * INTO v_current FROM chronicle.audit_table_log AS v WHERE v.table_id = state_row_logged.table_id AND v.valid_until IS NULL;
+    IF FOUND THEN
+        v_relation := pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_current.schema_name, v_current.table_name));
+    END IF;
+    IF v_relation IS NULL OR EXISTS (SELECT FROM chronicle.state_shape_events(table_id, cut)) THEN
+        RETURN NULL;
+    END IF;
+
+    -- the row's entries after the cut in the log's order, up to the first delete or arrival
+    WITH entries AS (
+        SELECT e.id AS event_id, e.statement_order, e.nesting_depth,
+               pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS transaction_order,
+               CASE WHEN e.operation IN ('INSERT', 'ATTACH PARTITION') THEN 'a'
+                    WHEN e.operation IN ('DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION') THEN 'd'
+                    WHEN r.old_data ?| v_version.key_columns::text[] THEN 'a'  -- moved here from another key
+                    ELSE 'u' END AS kind,
+               r.old_data
+        FROM chronicle.row_log AS r
+        JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+        WHERE r.table_id = state_row_logged.table_id AND pg_catalog.jsonb_hash(r.row_key) = pg_catalog.jsonb_hash(key) AND r.row_key = key
+          AND e.operation IN ('INSERT', 'ATTACH PARTITION', 'DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION',
+                              'UPDATE', 'DROP COLUMN', 'ALTER COLUMN TYPE', 'ALTER COLUMN EXPRESSION')
+          AND NOT coalesce(chronicle.in_cut(cut, e.transaction_id), false)
+    ), ordered AS (
+        SELECT x.*, pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
+        FROM entries AS x
+    ), first_segment AS (
+        SELECT o.* FROM ordered AS o
+        WHERE o.pos <= coalesce((SELECT pg_catalog.min(b.pos) FROM ordered AS b WHERE b.kind <> 'u'), 9223372036854775807)
+    )
+    SELECT (SELECT o.kind FROM ordered AS o ORDER BY o.pos LIMIT 1),
+           (SELECT f.kind FROM first_segment AS f WHERE f.kind <> 'u'),
+           (SELECT f.old_data FROM first_segment AS f WHERE f.kind = 'd'),
+           (SELECT chronicle.jsonb_merge(f.old_data ORDER BY f.pos DESC) FROM first_segment AS f WHERE f.kind = 'u')
+    INTO v_first_kind, v_end_kind, v_end_data, v_updates;
+
+    IF v_first_kind = 'a' OR v_end_kind = 'a' THEN
+        RETURN NULL;
+    ELSIF v_end_kind = 'd' THEN
+        RETURN v_end_data || coalesce(v_updates, '{}');
+    END IF;
+    -- untouched since the cut, or updated only: laid over the row now, if it is still there
+    EXECUTE pg_catalog.format('SELECT %s FROM %s AS t WHERE %s', chronicle.capture_whole_row(v_relation, 't', v_current.excluded_columns), v_relation,
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1 ->> %L)::%s', k, k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ' AND ')
+                               FROM pg_catalog.unnest(v_version.key_columns) AS k
+                               JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = k AND NOT a.attisdropped))
+    INTO v_live USING key;
+    RETURN v_live || coalesce(v_updates, '{}');
+END
+$function$;
+
+-- The row with the key (its key columns then) from the whole state at the cut, in either shape
+-- of state_query, as the query for EXECUTE ... USING key.
+CREATE OR REPLACE FUNCTION chronicle.state_row_query(table_id integer, cut chronicle.cut, shape text, result text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('SELECT %s FROM (%s) AS s WHERE %s', result, chronicle.state_query(table_id, cut, shape),
+                             pg_catalog.string_agg(pg_catalog.format('s.%I = ($1 ->> %L)::%s',
+                                                                     CASE WHEN shape = 'now' THEN c.current_name ELSE c.column_name END,
+                                                                     c.column_name, c.data_type), ' AND '))
+    FROM chronicle.state_columns(table_id, cut) AS c
+    WHERE c.column_name = ANY ((chronicle.state_version(table_id, cut)).key_columns)
+$function$;
+
+-- One row at a cut as jsonb in the table's shape then (as restore_recordset writes rows), or NULL.
+CREATE OR REPLACE FUNCTION chronicle.state_row(table_id integer, cut chronicle.cut, key jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_key jsonb := chronicle.state_key(table_id, cut, key);
+    v_logged jsonb := chronicle.state_row_logged(table_id, cut, v_key);
+    v_result jsonb;
+BEGIN
+    IF v_logged IS NULL THEN
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s)') INTO v_result USING v_key;
+        RETURN v_result;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x) FROM pg_catalog.jsonb_to_record($1) AS x(%s)',
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.column_name, c.data_type), ', ' ORDER BY c.n)
+                               FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)))
+    INTO v_result USING v_logged;
+    RETURN v_result;
+END
+$function$;
+
+-- A row at a cut in today's row type (columns added later and columns not logged are NULL).
+CREATE OR REPLACE FUNCTION chronicle.restore_record_at(relation anyelement, key jsonb, cut chronicle.cut)
+RETURNS anyelement
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+AS $function$
+DECLARE
+    v_relation regclass;
+    v_table_id integer;
+    v_key jsonb;
+    v_logged jsonb;
+    v_result relation%TYPE;
+BEGIN
+    SELECT t.typrelid::regclass INTO v_relation
+    FROM pg_catalog.pg_type AS t JOIN pg_catalog.pg_class AS c ON c.oid = t.typrelid AND c.relkind IN ('r', 'p')
+    WHERE t.oid = pg_catalog.pg_typeof(relation);
+    IF v_relation IS NULL THEN
+        RAISE EXCEPTION 'restore_record takes a row of an audited table, not %', pg_catalog.pg_typeof(relation)
+            USING ERRCODE = 'wrong_object_type', HINT = 'Pass the table''s row type, e.g. chronicle.restore_record(NULL::public.orders, ''{"id": 1}'', ''2026-11-01'').';
+    END IF;
+    v_table_id := chronicle.history_table_id(v_relation);
+    v_key := chronicle.state_key(v_table_id, cut, key);
+    v_logged := chronicle.state_row_logged(v_table_id, cut, v_key);
+    IF v_logged IS NULL THEN
+        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's') INTO v_result USING v_key;
+        RETURN v_result;
+    END IF;
+    -- no change of shape since the cut (else the whole state was needed): names are today's
+    RETURN pg_catalog.jsonb_populate_record(relation,
+        v_logged - ARRAY(SELECT c.column_name::text FROM chronicle.state_columns(v_table_id, cut) AS c WHERE NOT c.logged));
+END
+$function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record(relation anyelement, key jsonb, point text)
+RETURNS anyelement LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.restore_record_at(relation, key, chronicle.cut(point)) $function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record(relation anyelement, key jsonb, point timestamptz)
+RETURNS anyelement LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.restore_record_at(relation, key, chronicle.cut(point)) $function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record(relation anyelement, key jsonb, point bigint)
+RETURNS anyelement LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.restore_record_at(relation, key, chronicle.cut(point)) $function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record_jsonb(relation regclass, key jsonb, point text)
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.state_row(chronicle.history_table_id(relation), chronicle.cut(point), key) $function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record_jsonb(relation regclass, key jsonb, point timestamptz)
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.state_row(chronicle.history_table_id(relation), chronicle.cut(point), key) $function$;
+
+CREATE OR REPLACE FUNCTION chronicle.restore_record_jsonb(relation regclass, key jsonb, point bigint)
+RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT chronicle.state_row(chronicle.history_table_id(relation), chronicle.cut(point), key) $function$;
+
+-- Every version of the row that has (or last had) the key: one row per transaction that
+-- inserted, updated or deleted it under that key, oldest first, with the row after the
+-- transaction (NULL once deleted) in the table's shape of the time.
+CREATE OR REPLACE FUNCTION chronicle.restore_records(relation regclass, key jsonb)
+RETURNS TABLE (transaction_id bigint, committed_at timestamptz, session_user_name text, application_name text,
+               session_info jsonb, operations text[], row_data jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_table_id integer := chronicle.history_table_id(relation);
+    v_version chronicle.audit_table_log := chronicle.current_table_version(relation);
+    v_key jsonb;
+    v_transaction record;
+BEGIN
+    v_key := chronicle.state_key(v_table_id, ROW('now', NULL, NULL, pg_catalog.clock_timestamp(), NULL)::chronicle.cut, key);
+    FOR v_transaction IN
+        SELECT t.id, t.committed_at, t.session_user_name, t.application_name, t.session_info,
+               pg_catalog.array_agg(e.operation::text ORDER BY e.statement_order, e.nesting_depth, e.id) AS operations,
+               pg_catalog.max(e.id) AS last_event
+        FROM chronicle.row_log AS r
+        JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+        JOIN chronicle.transaction_log AS t ON t.id = e.transaction_id
+        WHERE r.table_id = v_table_id AND pg_catalog.jsonb_hash(r.row_key) = pg_catalog.jsonb_hash(v_key) AND r.row_key = v_key
+          AND e.operation NOT IN ('BASELINE', 'DDL PRE-IMAGE') AND t.committed_at IS NOT NULL
+        GROUP BY t.id
+        ORDER BY last_event
+    LOOP
+        transaction_id := v_transaction.id;
+        committed_at := v_transaction.committed_at;
+        session_user_name := v_transaction.session_user_name;
+        application_name := v_transaction.application_name;
+        session_info := v_transaction.session_info;
+        operations := v_transaction.operations;
+        row_data := chronicle.state_row(v_table_id, chronicle.cut(v_transaction.id), v_key);
+        RETURN NEXT;
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.state_key(integer, chronicle.cut, jsonb) IS 'Internal: a row key object as the log writes it.';
+COMMENT ON FUNCTION chronicle.state_row_logged(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut read through the key index, as the log writes values; NULL when that cannot tell.';
+COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text) IS 'Internal: the query of one row of the whole state at a cut.';
+COMMENT ON FUNCTION chronicle.state_row(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut, as jsonb in its shape then.';
+COMMENT ON FUNCTION chronicle.restore_record_at(anyelement, jsonb, chronicle.cut) IS 'Internal: restore_record at a cut.';
+COMMENT ON FUNCTION chronicle.restore_record(anyelement, jsonb, text) IS
+    'One row of an audited table at a point (a mark name or a timestamp), by its key then, in today''s row type; NULL if there was none.';
+COMMENT ON FUNCTION chronicle.restore_record(anyelement, jsonb, timestamptz) IS 'One row of an audited table at a timestamp, in today''s row type.';
+COMMENT ON FUNCTION chronicle.restore_record(anyelement, jsonb, bigint) IS 'One row of an audited table right after a transaction, in today''s row type.';
+COMMENT ON FUNCTION chronicle.restore_record_jsonb(regclass, jsonb, text) IS
+    'One row of an audited table at a point (a mark name or a timestamp), by its key then, as jsonb in the table''s shape then.';
+COMMENT ON FUNCTION chronicle.restore_record_jsonb(regclass, jsonb, timestamptz) IS 'One row of an audited table at a timestamp, as jsonb in its shape then.';
+COMMENT ON FUNCTION chronicle.restore_record_jsonb(regclass, jsonb, bigint) IS 'One row of an audited table right after a transaction, as jsonb in its shape then.';
+COMMENT ON FUNCTION chronicle.restore_records(regclass, jsonb) IS
+    'Every version of a row of an audited table, by its key: one row per transaction that changed it, with the row after it.';
