@@ -1841,7 +1841,7 @@ SET bytea_output = 'hex'
 SET lc_monetary = 'C'
 AS $function$
 BEGIN
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
 END
 $function$;
 
@@ -2136,7 +2136,7 @@ BEGIN
     INTO v_columns
     FROM chronicle.state_columns(table_id, cut) AS c
     WHERE c.column_name = ANY (v_version.key_columns);
-    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x) FROM pg_catalog.jsonb_to_record($1) AS x(%s)', v_columns) INTO v_key USING key;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x.*) FROM pg_catalog.jsonb_to_record($1) AS x(%s)', v_columns) INTO v_key USING key;
     RETURN v_key;
 END
 $function$;
@@ -2253,10 +2253,10 @@ DECLARE
     v_result jsonb;
 BEGIN
     IF v_logged IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s)') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s.*)') INTO v_result USING v_key;
         RETURN v_result;
     END IF;
-    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x) FROM pg_catalog.jsonb_to_record($1) AS x(%s)',
+    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x.*) FROM pg_catalog.jsonb_to_record($1) AS x(%s)',
                               (SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.column_name, c.data_type), ', ' ORDER BY c.n)
                                FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)))
     INTO v_result USING v_logged;
@@ -2294,7 +2294,7 @@ BEGIN
     v_key := chronicle.state_key(v_table_id, cut, key);
     v_logged := chronicle.state_row_logged(v_table_id, cut, v_key);
     IF v_logged IS NULL THEN
-        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*') INTO v_result USING v_key;
         RETURN v_result;
     END IF;
     -- no change of shape since the cut (else the whole state was needed): names are today's
@@ -4786,4 +4786,14 @@ GRANT EXECUTE ON FUNCTION
     chronicle.table_diff(regclass, text, text),
     chronicle.table_diff(regclass, timestamptz, timestamptz),
     chronicle.table_diff(regclass, bigint, bigint)
+    TO chronicle_viewer;
+-- the time-travel functions run as the caller and render the log's value forms with these
+GRANT EXECUTE ON FUNCTION
+    chronicle.current_table_version(regclass),
+    chronicle.capture_type_may_lose(oid),
+    chronicle.capture_lossy_condition(oid, text),
+    chronicle.capture_value_expression(oid, text),
+    chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_unlogged_columns(regclass, name[]),
+    chronicle.capture_whole_row(regclass, text, name[])
     TO chronicle_viewer;

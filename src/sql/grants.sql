@@ -198,3 +198,13 @@ GRANT EXECUTE ON FUNCTION
     chronicle.table_diff(regclass, timestamptz, timestamptz),
     chronicle.table_diff(regclass, bigint, bigint)
     TO chronicle_viewer;
+-- the time-travel functions run as the caller and render the log's value forms with these
+GRANT EXECUTE ON FUNCTION
+    chronicle.current_table_version(regclass),
+    chronicle.capture_type_may_lose(oid),
+    chronicle.capture_lossy_condition(oid, text),
+    chronicle.capture_value_expression(oid, text),
+    chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_unlogged_columns(regclass, name[]),
+    chronicle.capture_whole_row(regclass, text, name[])
+    TO chronicle_viewer;

@@ -93,7 +93,7 @@ SET bytea_output = 'hex'
 SET lc_monetary = 'C'
 AS $function$
 BEGIN
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
 END
 $function$;
 
