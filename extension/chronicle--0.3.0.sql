@@ -2086,7 +2086,11 @@ BEGIN
     IF relation IS NULL THEN
         RAISE EXCEPTION 'the table is NULL' USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an audited table.';
     END IF;
-    SELECT v.table_id INTO v_table_id FROM chronicle.current_table_version(relation) AS v;
+    SELECT v.table_id INTO v_table_id
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN chronicle.audit_table_log AS v ON v.schema_name = n.nspname AND v.table_name = c.relname AND v.valid_until IS NULL
+    WHERE c.oid = relation;
     IF v_table_id IS NULL THEN
         RAISE EXCEPTION 'table % is not audited', relation
             USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -2337,22 +2341,29 @@ AS $function$
     WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL
 $function$;
 
--- whether one transaction is in the cut (before or at the point)
+-- whether one transaction is in the cut (before or at the point); plpgsql, so that its plan is
+-- cached: it is called for every version of a table and its columns
 CREATE FUNCTION chronicle.in_cut(cut chronicle.cut, transaction_id bigint)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE
-        WHEN t.committed_at IS NULL THEN false
+DECLARE
+    v_transaction record;
+BEGIN
+    SELECT t.id, t.txid, t.committed_at INTO v_transaction FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN CASE
+        WHEN v_transaction.committed_at IS NULL THEN false
         WHEN cut.snapshot IS NOT NULL
-            THEN t.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(t.txid, cut.snapshot)
-        ELSE t.committed_at < cut.committed_until
-             OR (t.committed_at = cut.committed_until AND t.id <= coalesce(cut.through_transaction_id, t.id))
-        END
-    FROM chronicle.transaction_log AS t
-    WHERE t.id = transaction_id
+            THEN v_transaction.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(v_transaction.txid, cut.snapshot)
+        ELSE v_transaction.committed_at < cut.committed_until
+             OR (v_transaction.committed_at = cut.committed_until AND v_transaction.id <= coalesce(cut.through_transaction_id, v_transaction.id))
+        END;
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.cut(timestamptz) IS 'The cut of a timestamp: the transactions committed by then.';
@@ -2464,14 +2475,15 @@ BEGIN
 END
 $function$;
 
--- One row at a cut, found through the row_log index on its key: its entries after the cut,
--- newest first, laid over the row now or over the image of its delete, as the log writes values;
--- NULL when that cannot tell. It cannot when the row's key changed after the cut (the entry that
--- moved it away is logged under its new key), when it was inserted or moved here later or is gone
--- (no row may have had the key then), or when the table's shape changed: the callers then take
--- the row from the whole state.
-CREATE FUNCTION chronicle.state_row_logged(table_id integer, cut chronicle.cut, key jsonb)
-RETURNS jsonb
+-- One row at a cut in today's row type, found through the row_log index on its key: its entries
+-- after the cut, newest first, laid over the row now (jsonb_populate_record with the row as its
+-- base) or over the image of its delete. NULL when that cannot tell: when the row's key changed
+-- after the cut (the entry that moved it away is logged under its new key), when it was inserted
+-- or moved here later or is gone (no row may have had the key then), or when the table's shape
+-- changed; the callers then take the row from the whole state. key is as the log writes it.
+CREATE FUNCTION chronicle.state_row_fast(relation anyelement, table_id integer, cut chronicle.cut,
+                                                    version chronicle.audit_table_log, key jsonb)
+RETURNS anyelement
 LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
@@ -2482,35 +2494,29 @@ SET bytea_output = 'hex'
 SET lc_monetary = 'C'
 AS $function$
 DECLARE
-    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
-    v_current chronicle.audit_table_log;
     v_relation regclass;
     v_first_kind text;
     v_end_kind text;
     v_end_data jsonb;
     v_updates jsonb;
-    v_live jsonb;
+    v_unlogged jsonb;
+    v_result ALIAS FOR $0;
 BEGIN
-    SELECT * INTO v_current FROM chronicle.audit_table_log AS v WHERE v.table_id = state_row_logged.table_id AND v.valid_until IS NULL;
-    IF FOUND THEN
-        v_relation := pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_current.schema_name, v_current.table_name));
-    END IF;
-    IF v_relation IS NULL OR EXISTS (SELECT FROM chronicle.state_shape_events(table_id, cut)) THEN
+    IF EXISTS (SELECT FROM chronicle.state_shape_events(table_id, cut)) THEN
         RETURN NULL;
     END IF;
-
     -- the row's entries after the cut in the log's order, up to the first delete or arrival
     WITH entries AS (
         SELECT e.id AS event_id, e.statement_order, e.nesting_depth,
                pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS transaction_order,
                CASE WHEN e.operation IN ('INSERT', 'ATTACH PARTITION') THEN 'a'
                     WHEN e.operation IN ('DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION') THEN 'd'
-                    WHEN r.old_data ?| v_version.key_columns::text[] THEN 'a'  -- moved here from another key
+                    WHEN r.old_data ?| version.key_columns::text[] THEN 'a'  -- moved here from another key
                     ELSE 'u' END AS kind,
                r.old_data
         FROM chronicle.row_log AS r
         JOIN chronicle.table_event_log AS e ON e.id = r.event_id
-        WHERE r.table_id = state_row_logged.table_id AND pg_catalog.jsonb_hash(r.row_key) = pg_catalog.jsonb_hash(key) AND r.row_key = key
+        WHERE r.table_id = state_row_fast.table_id AND pg_catalog.jsonb_hash(r.row_key) = pg_catalog.jsonb_hash(key) AND r.row_key = key
           AND e.operation IN ('INSERT', 'ATTACH PARTITION', 'DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION',
                               'UPDATE', 'DROP COLUMN', 'ALTER COLUMN TYPE', 'ALTER COLUMN EXPRESSION')
           AND NOT coalesce(chronicle.in_cut(cut, e.transaction_id), false)
@@ -2526,19 +2532,28 @@ BEGIN
            (SELECT f.old_data FROM first_segment AS f WHERE f.kind = 'd'),
            (SELECT chronicle.jsonb_merge(f.old_data ORDER BY f.pos DESC) FROM first_segment AS f WHERE f.kind = 'u')
     INTO v_first_kind, v_end_kind, v_end_data, v_updates;
-
     IF v_first_kind = 'a' OR v_end_kind = 'a' THEN
         RETURN NULL;
-    ELSIF v_end_kind = 'd' THEN
-        RETURN v_end_data || coalesce(v_updates, '{}');
+    END IF;
+
+    -- columns the log does not hold are NULL
+    SELECT pg_catalog.jsonb_object_agg(a.attname, NULL) INTO v_unlogged
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = (SELECT t.typrelid FROM pg_catalog.pg_type AS t WHERE t.oid = pg_catalog.pg_typeof(relation))
+      AND a.attnum > 0 AND NOT a.attisdropped
+      AND (a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v');
+    v_updates := coalesce(v_updates, '{}') || coalesce(v_unlogged, '{}');
+    IF v_end_kind = 'd' THEN
+        RETURN pg_catalog.jsonb_populate_record(relation, v_end_data || v_updates);
     END IF;
     -- untouched since the cut, or updated only: laid over the row now, if it is still there
-    EXECUTE pg_catalog.format('SELECT %s FROM %s AS t WHERE %s', chronicle.capture_whole_row(v_relation, 't', v_current.excluded_columns), v_relation,
-                              (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = ($1 ->> %L)::%s', k, k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ' AND ')
-                               FROM pg_catalog.unnest(v_version.key_columns) AS k
+    SELECT t.typrelid::regclass INTO v_relation FROM pg_catalog.pg_type AS t WHERE t.oid = pg_catalog.pg_typeof(relation);
+    EXECUTE pg_catalog.format('SELECT (pg_catalog.jsonb_populate_record(chronicle_row, $2)).* FROM %s AS chronicle_row WHERE %s', v_relation,
+                              (SELECT pg_catalog.string_agg(pg_catalog.format('chronicle_row.%I = ($1 ->> %L)::%s', k, k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ' AND ')
+                               FROM pg_catalog.unnest(version.key_columns) AS k
                                JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = k AND NOT a.attisdropped))
-    INTO v_live USING key;
-    RETURN v_live || coalesce(v_updates, '{}');
+    INTO v_result USING key, v_updates;
+    RETURN v_result;
 END
 $function$;
 
@@ -2571,18 +2586,22 @@ SET bytea_output = 'hex'
 SET lc_monetary = 'C'
 AS $function$
 DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, cut);
     v_key jsonb := chronicle.state_key(table_id, cut, key);
-    v_logged jsonb := chronicle.state_row_logged(table_id, cut, v_key);
+    v_relation regclass;
     v_result jsonb;
 BEGIN
-    IF v_logged IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s.*)') INTO v_result USING v_key;
-        RETURN v_result;
+    SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) INTO v_relation
+    FROM chronicle.audit_table_log AS v WHERE v.table_id = state_row.table_id AND v.valid_until IS NULL;
+    IF v_relation IS NOT NULL THEN
+        -- a row of NULLs is no row: its key is never NULL
+        EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(r.*) FROM chronicle.state_row_fast(NULL::%s, $1, $2, $3, $4) AS r WHERE r.%I IS NOT NULL',
+                                  v_relation, v_version.key_columns[1])
+        INTO v_result USING table_id, cut, v_version, v_key;
     END IF;
-    EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(x.*) FROM pg_catalog.jsonb_to_record($1) AS x(%s)',
-                              (SELECT pg_catalog.string_agg(pg_catalog.format('%I %s', c.column_name, c.data_type), ', ' ORDER BY c.n)
-                               FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)))
-    INTO v_result USING v_logged;
+    IF v_result IS NULL THEN
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s.*)') INTO v_result USING v_key;
+    END IF;
     RETURN v_result;
 END
 $function$;
@@ -2603,8 +2622,7 @@ DECLARE
     v_relation regclass;
     v_table_id integer;
     v_key jsonb;
-    v_logged jsonb;
-    v_result relation%TYPE;
+    v_result ALIAS FOR $0;
 BEGIN
     SELECT t.typrelid::regclass INTO v_relation
     FROM pg_catalog.pg_type AS t JOIN pg_catalog.pg_class AS c ON c.oid = t.typrelid AND c.relkind IN ('r', 'p')
@@ -2615,14 +2633,11 @@ BEGIN
     END IF;
     v_table_id := chronicle.history_table_id(v_relation);
     v_key := chronicle.state_key(v_table_id, cut, key);
-    v_logged := chronicle.state_row_logged(v_table_id, cut, v_key);
-    IF v_logged IS NULL THEN
+    v_result := chronicle.state_row_fast(relation, v_table_id, cut, chronicle.state_version(v_table_id, cut), v_key);
+    IF v_result IS NULL THEN
         EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*') INTO v_result USING v_key;
-        RETURN v_result;
     END IF;
-    -- no change of shape since the cut (else the whole state was needed): names are today's
-    RETURN pg_catalog.jsonb_populate_record(relation,
-        v_logged - ARRAY(SELECT c.column_name::text FROM chronicle.state_columns(v_table_id, cut) AS c WHERE NOT c.logged));
+    RETURN v_result;
 END
 $function$;
 
@@ -2692,7 +2707,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.state_key(integer, chronicle.cut, jsonb) IS 'Internal: a row key object as the log writes it.';
-COMMENT ON FUNCTION chronicle.state_row_logged(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut read through the key index, as the log writes values; NULL when that cannot tell.';
+COMMENT ON FUNCTION chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb) IS 'Internal: one row of an audited table at a cut read through the key index; NULL when that cannot tell.';
 COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text) IS 'Internal: the query of one row of the whole state at a cut.';
 COMMENT ON FUNCTION chronicle.state_row(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut, as jsonb in its shape then.';
 COMMENT ON FUNCTION chronicle.restore_record_at(anyelement, jsonb, chronicle.cut) IS 'Internal: restore_record at a cut.';
@@ -3197,10 +3212,28 @@ $function$;
 CREATE FUNCTION chronicle.state_shape_events(table_id integer, cut chronicle.cut)
 RETURNS TABLE (event_id bigint, operation text, first_name name, second_name name,
                transaction_order bigint, statement_order bigint, nesting_depth smallint)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    v_events bigint[];
+BEGIN
+    SELECT pg_catalog.array_agg(DISTINCT x.event_id) INTO v_events
+    FROM (SELECT v.valid_from_event AS event_id FROM chronicle.audit_column_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)
+          UNION ALL
+          SELECT v.valid_until_event FROM chronicle.audit_column_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND v.valid_until IS NOT NULL
+            AND NOT coalesce(chronicle.in_cut(cut, v.valid_until), false)
+          UNION ALL
+          SELECT v.valid_from_event FROM chronicle.audit_table_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)) AS x
+    WHERE x.event_id IS NOT NULL;
+    IF v_events IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
     SELECT e.id, e.operation::text,
            (CASE WHEN e.operation = 'RENAME COLUMN' THEN e.ddl ->> 'old_name' ELSE e.ddl ->> 'column' END)::name,
            (e.ddl ->> 'new_name')::name,
@@ -3208,17 +3241,10 @@ AS $function$
             WHERE x.transaction_id = e.transaction_id AND x.table_id = e.table_id),
            e.statement_order, e.nesting_depth
     FROM chronicle.table_event_log AS e
-    WHERE e.id IN (SELECT v.valid_from_event FROM chronicle.audit_column_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)
-                   UNION
-                   SELECT v.valid_until_event FROM chronicle.audit_column_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND v.valid_until IS NOT NULL
-                     AND NOT coalesce(chronicle.in_cut(cut, v.valid_until), false)
-                   UNION
-                   SELECT v.valid_from_event FROM chronicle.audit_table_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false))
+    WHERE e.id = ANY (v_events)
       AND e.operation IN ('ADD COLUMN', 'RENAME COLUMN', 'DROP COLUMN', 'ALTER KEY')
-    ORDER BY 5, 6, 7, 1
+    ORDER BY 5, 6, 7, 1;
+END
 $function$;
 
 -- A logged row (row_key or old_data, written with the column names of its event's time) with
@@ -5076,7 +5102,7 @@ GRANT EXECUTE ON FUNCTION
     TO chronicle_admin;
 REVOKE ALL ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
-    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
     chronicle.state_row_query(integer, chronicle.cut, text, text),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
@@ -5094,7 +5120,7 @@ REVOKE ALL ON FUNCTION
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
-    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
     chronicle.state_row_query(integer, chronicle.cut, text, text),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),

@@ -164,7 +164,7 @@ GRANT EXECUTE ON FUNCTION
     TO chronicle_admin;
 REVOKE ALL ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
-    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
     chronicle.state_row_query(integer, chronicle.cut, text, text),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
@@ -182,7 +182,7 @@ REVOKE ALL ON FUNCTION
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
-    chronicle.state_row_logged(integer, chronicle.cut, jsonb),
+    chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
     chronicle.state_row_query(integer, chronicle.cut, text, text),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),

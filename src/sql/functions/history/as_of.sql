@@ -15,7 +15,11 @@ BEGIN
     IF relation IS NULL THEN
         RAISE EXCEPTION 'the table is NULL' USING ERRCODE = 'null_value_not_allowed', HINT = 'Name an audited table.';
     END IF;
-    SELECT v.table_id INTO v_table_id FROM chronicle.current_table_version(relation) AS v;
+    SELECT v.table_id INTO v_table_id
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN chronicle.audit_table_log AS v ON v.schema_name = n.nspname AND v.table_name = c.relname AND v.valid_until IS NULL
+    WHERE c.oid = relation;
     IF v_table_id IS NULL THEN
         RAISE EXCEPTION 'table % is not audited', relation
             USING ERRCODE = 'object_not_in_prerequisite_state',

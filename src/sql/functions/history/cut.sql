@@ -127,22 +127,29 @@ AS $function$
     WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL
 $function$;
 
--- whether one transaction is in the cut (before or at the point)
+-- whether one transaction is in the cut (before or at the point); plpgsql, so that its plan is
+-- cached: it is called for every version of a table and its columns
 CREATE OR REPLACE FUNCTION chronicle.in_cut(cut chronicle.cut, transaction_id bigint)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE
-        WHEN t.committed_at IS NULL THEN false
+DECLARE
+    v_transaction record;
+BEGIN
+    SELECT t.id, t.txid, t.committed_at INTO v_transaction FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN CASE
+        WHEN v_transaction.committed_at IS NULL THEN false
         WHEN cut.snapshot IS NOT NULL
-            THEN t.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(t.txid, cut.snapshot)
-        ELSE t.committed_at < cut.committed_until
-             OR (t.committed_at = cut.committed_until AND t.id <= coalesce(cut.through_transaction_id, t.id))
-        END
-    FROM chronicle.transaction_log AS t
-    WHERE t.id = transaction_id
+            THEN v_transaction.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(v_transaction.txid, cut.snapshot)
+        ELSE v_transaction.committed_at < cut.committed_until
+             OR (v_transaction.committed_at = cut.committed_until AND v_transaction.id <= coalesce(cut.through_transaction_id, v_transaction.id))
+        END;
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.cut(timestamptz) IS 'The cut of a timestamp: the transactions committed by then.';

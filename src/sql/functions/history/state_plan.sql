@@ -123,10 +123,28 @@ $function$;
 CREATE OR REPLACE FUNCTION chronicle.state_shape_events(table_id integer, cut chronicle.cut)
 RETURNS TABLE (event_id bigint, operation text, first_name name, second_name name,
                transaction_order bigint, statement_order bigint, nesting_depth smallint)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    v_events bigint[];
+BEGIN
+    SELECT pg_catalog.array_agg(DISTINCT x.event_id) INTO v_events
+    FROM (SELECT v.valid_from_event AS event_id FROM chronicle.audit_column_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)
+          UNION ALL
+          SELECT v.valid_until_event FROM chronicle.audit_column_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND v.valid_until IS NOT NULL
+            AND NOT coalesce(chronicle.in_cut(cut, v.valid_until), false)
+          UNION ALL
+          SELECT v.valid_from_event FROM chronicle.audit_table_log AS v
+          WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)) AS x
+    WHERE x.event_id IS NOT NULL;
+    IF v_events IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
     SELECT e.id, e.operation::text,
            (CASE WHEN e.operation = 'RENAME COLUMN' THEN e.ddl ->> 'old_name' ELSE e.ddl ->> 'column' END)::name,
            (e.ddl ->> 'new_name')::name,
@@ -134,17 +152,10 @@ AS $function$
             WHERE x.transaction_id = e.transaction_id AND x.table_id = e.table_id),
            e.statement_order, e.nesting_depth
     FROM chronicle.table_event_log AS e
-    WHERE e.id IN (SELECT v.valid_from_event FROM chronicle.audit_column_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false)
-                   UNION
-                   SELECT v.valid_until_event FROM chronicle.audit_column_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND v.valid_until IS NOT NULL
-                     AND NOT coalesce(chronicle.in_cut(cut, v.valid_until), false)
-                   UNION
-                   SELECT v.valid_from_event FROM chronicle.audit_table_log AS v
-                   WHERE v.table_id = state_shape_events.table_id AND NOT coalesce(chronicle.in_cut(cut, v.valid_from), false))
+    WHERE e.id = ANY (v_events)
       AND e.operation IN ('ADD COLUMN', 'RENAME COLUMN', 'DROP COLUMN', 'ALTER KEY')
-    ORDER BY 5, 6, 7, 1
+    ORDER BY 5, 6, 7, 1;
+END
 $function$;
 
 -- A logged row (row_key or old_data, written with the column names of its event's time) with
