@@ -2112,6 +2112,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 DECLARE
     v_relation regclass;
@@ -2166,6 +2168,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 BEGIN
     RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
@@ -2739,6 +2743,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 BEGIN
     RETURN QUERY EXECUTE chronicle.state_query(table_id, cut, 'then');
@@ -2759,6 +2765,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 DECLARE
     v_mode text := pg_catalog.upper(mode);
@@ -3330,6 +3338,8 @@ DECLARE
     v_renamed text;
     v_select_changed text;
     v_select_untouched text;
+    v_later_events bigint[];
+    v_updates_only boolean;
 BEGIN
     IF shape IS NULL OR shape NOT IN ('then', 'now') THEN
         RAISE EXCEPTION 'unknown shape %', shape USING ERRCODE = 'invalid_parameter_value', HINT = 'Use ''then'' or ''now''.';
@@ -3421,6 +3431,25 @@ BEGIN
         v_select_untouched := v_live_columns;
     END IF;
 
+    -- The common case, and the one to be fast: since the cut the table kept its shape and saw
+    -- only UPDATEs that kept every row's key. Then the state is each row now with the old values
+    -- of its entries laid over it (jsonb_populate_record with the row as its base), no segments.
+    IF v_relation IS NOT NULL AND v_shape_ops IS NULL THEN
+        SELECT pg_catalog.array_agg(e.id), pg_catalog.bool_and(e.operation = 'UPDATE')
+        INTO v_later_events, v_updates_only
+        FROM chronicle.table_event_log AS e
+        WHERE e.table_id = state_query.table_id AND e.transaction_id IN (SELECT chronicle.transactions_after(cut))
+          AND e.operation NOT IN ('BASELINE', 'DDL PRE-IMAGE', 'ALTER COLUMN DEFAULT', 'ALTER COLUMN NOT NULL', 'ALTER COLUMN IDENTITY',
+                                  'RENAME TABLE', 'SET SCHEMA');
+        IF v_later_events IS NULL OR (v_updates_only AND NOT EXISTS (
+               SELECT FROM chronicle.row_log AS r
+               WHERE r.event_id = ANY (v_later_events) AND r.event_id >= (SELECT pg_catalog.min(x) FROM pg_catalog.unnest(v_later_events) AS x)
+                 AND r.old_data ?| v_key_then::text[])) THEN
+            RETURN chronicle.state_query_updates_only(table_id, cut, v_relation, v_version, v_key_then, v_key_types,
+                                                      coalesce(pg_catalog.cardinality(v_later_events), 0) <= 1);
+        END IF;
+    END IF;
+
     RETURN pg_catalog.format($query$
 WITH RECURSIVE later_events AS MATERIALIZED (
     SELECT x.event_id, x.class, %1$s AS step,
@@ -3494,6 +3523,80 @@ WITH RECURSIVE later_events AS MATERIALIZED (
 END
 $function$;
 
+-- state_query's common case (see there): only UPDATEs since the cut, no key changed, the same shape.
+-- Each column is its logged old value where the row's entries hold one (read as its type, see
+-- state_json_value), else the row's value now. With a single UPDATE since the cut, each row has
+-- one entry at most: no merge is needed.
+CREATE FUNCTION chronicle.state_query_updates_only(table_id integer, cut chronicle.cut, relation regclass,
+                                                              version chronicle.audit_table_log, key_columns name[], key_types text[],
+                                                              single_event boolean)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format($query$
+WITH later_events AS MATERIALIZED (
+    SELECT x.event_id, pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
+    FROM (SELECT e.id AS event_id, e.statement_order, e.nesting_depth, e.operation,
+                 pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS transaction_order
+          FROM chronicle.table_event_log AS e
+          WHERE e.table_id = %1$s AND e.transaction_id IN (SELECT chronicle.transactions_after(%2$L::chronicle.cut))) AS x
+    WHERE x.operation = 'UPDATE'
+), overlay AS (
+    SELECT %3$s, %4$s AS old_data
+    FROM later_events AS ev
+    JOIN chronicle.row_log AS r ON r.event_id = ev.event_id
+    WHERE r.event_id >= (SELECT pg_catalog.min(l.event_id) FROM later_events AS l)
+    %8$s
+)
+SELECT %5$s
+FROM %6$s AS chronicle_row
+LEFT JOIN overlay AS o ON %7$s$query$,
+        table_id, cut::text,
+        pg_catalog.string_agg(pg_catalog.format('(r.row_key ->> %L)::%s AS k%s', k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
+        CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
+        (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
+                                           THEN pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod))
+                                           ELSE pg_catalog.format('CASE WHEN o.old_data ? %L THEN %s ELSE chronicle_row.%I END',
+                                                                  a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod), a.attname) END
+                                      || pg_catalog.format(' AS %I', a.attname), ', ' ORDER BY a.attnum)
+         FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped),
+        relation,
+        pg_catalog.string_agg(pg_catalog.format('chronicle_row.%I = o.k%s', k.name, k.ord), ' AND ' ORDER BY k.ord),
+        CASE WHEN single_event THEN '' ELSE 'GROUP BY ' || pg_catalog.string_agg(pg_catalog.format('k%s', k.ord), ', ' ORDER BY k.ord) END)
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+$function$;
+
+-- The SQL expression reading column_name of the jsonb o.old_data as its type, as
+-- jsonb_populate_record would: a cast of its text for scalars (->> gives the text of a JSON
+-- scalar, or the text form a lossy value was logged as), jsonb_populate_record itself for values
+-- logged as JSON arrays or objects (arrays, composites, json, jsonb and types with a cast to
+-- them, and domains over those).
+CREATE FUNCTION chronicle.state_json_value(relation regclass, column_name name, value_type oid, value_typmod integer)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    WITH RECURSIVE base(oid, typtype, typcategory, typbasetype) AS (
+        SELECT t.oid, t.typtype, t.typcategory, t.typbasetype FROM pg_catalog.pg_type AS t WHERE t.oid = value_type
+        UNION ALL
+        SELECT t.oid, t.typtype, t.typcategory, t.typbasetype FROM base AS b JOIN pg_catalog.pg_type AS t ON t.oid = b.typbasetype WHERE b.typtype = 'd'
+    )
+    SELECT CASE WHEN b.typtype = 'c' OR b.typcategory = 'A' OR b.oid IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
+                     OR EXISTS (SELECT FROM pg_catalog.pg_cast AS c
+                                WHERE c.castsource = b.oid AND c.casttarget IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype))
+                THEN pg_catalog.format('(pg_catalog.jsonb_populate_record(NULL::%s, pg_catalog.jsonb_build_object(%L, o.old_data -> %L))).%I',
+                                       relation, column_name, column_name, column_name)
+                ELSE pg_catalog.format('(o.old_data ->> %L)::%s', column_name, pg_catalog.format_type(value_type, value_typmod)) END
+    FROM base AS b WHERE b.typtype <> 'd'
+$function$;
+
+COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer) IS
+    'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
+COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
+    'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';
 COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text) IS
     'Internal, for time travel: the SQL of an audited table''s rows at a cut, in its shape then or today''s row type.';
 
@@ -5050,6 +5153,8 @@ REVOKE ALL ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
     chronicle.as_of(anyelement, text),
@@ -5066,6 +5171,8 @@ GRANT EXECUTE ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
     chronicle.as_of(anyelement, text),

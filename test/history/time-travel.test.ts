@@ -150,6 +150,31 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(await rowsOf(client, `SELECT * FROM chronicle.as_of(NULL::dml.k, 'dml2')`)).not.toEqual(await rowsOf(client, 'SELECT * FROM copies.k_dml2'));
   });
 
+  it('after UPDATEs only (the fast path), values of every kind come back exactly: arrays with bounds, composites, json, -0, domains over arrays', async () => {
+    await client.query('CREATE SCHEMA upd');
+    await client.query('CREATE TYPE upd.inner AS (a integer[], b text)');
+    await client.query('CREATE DOMAIN upd.ints AS integer[] CHECK (cardinality(VALUE) < 10)');
+    await client.query(`CREATE TABLE upd.t (id integer PRIMARY KEY, f4 real, f8 float8, arr integer[], txt text[], nested upd.inner, j json,
+        jb jsonb, d upd.ints, ts timestamptz, n numeric, b bytea, "quoted ""col""" text, skipped text)`);
+    await client.query(`SELECT chronicle.create_table_audit('upd.t', excluded_columns => '{skipped}')`);
+    await client.query(`INSERT INTO upd.t VALUES
+        (1, -0, '-0', '[0:1]={5,6}', '{"a b","c\\"d",NULL}', ROW('{1,2}', 'x'), '{"k": [1, {"z": null}]}', '[1, "two", null]', '{7,8}', '2026-03-01 12:00+01', 'NaN', '\\x00ff', 'q"1', 's1'),
+        (2, 'Infinity', 1e-300, '{}', '{}', NULL, '"null"', '{}', '{}', 'infinity', 1.50, '\\x', '', 's2'),
+        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+    await markAndCopy(client, 'upd1', { t: 'upd.t' });
+    await client.query(`UPDATE upd.t SET f4 = 1, f8 = 2, arr = '{9}', txt = '{z}', nested = ROW('{3}', 'y'), j = '[]', jb = '{"a": 1}', d = '{1}',
+        ts = now(), n = 0, b = '\\x01', "quoted ""col""" = 'changed', skipped = 'changed'`);
+    await client.query(`UPDATE upd.t SET f8 = 3, arr = NULL WHERE id = 1`);
+    const projection = 'id, f4::text, f8::text, arr::text, txt, nested, j::jsonb, jb, d::text, ts, n, b, "quoted ""col"""';
+    const copy = await rowsOf(client, `SELECT ${projection} FROM copies.t_upd1`);
+    expect(await rowsOf(client, `SELECT ${projection} FROM chronicle.as_of(NULL::upd.t, 'upd1')`)).toEqual(copy);
+    await client.query(`SELECT chronicle.restore_table_state('upd1', 'upd.t', 'upd_then')`);
+    expect(await rowsOf(client, `SELECT ${projection} FROM upd_then.t`)).toEqual(copy);
+    expect(await rowsOf(client, 'SELECT skipped FROM upd_then.t WHERE skipped IS NOT NULL')).toEqual([]);
+    expect(await rowsOf(client, `SELECT ${projection} FROM (SELECT (chronicle.restore_record(NULL::upd.t, jsonb_build_object('id', i), 'upd1')).* FROM generate_series(1, 3) AS i) AS r`))
+      .toEqual(copy);
+  });
+
   it('across changes of shape: restore_table_state rebuilds the columns of then, as_of maps them onto today\'s row type', async () => {
     await client.query('CREATE SCHEMA ddl');
     await client.query('CREATE TABLE ddl.t (id integer PRIMARY KEY, "Old name" text, price integer, gone text, later_retyped integer)');

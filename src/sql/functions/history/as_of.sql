@@ -41,6 +41,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 DECLARE
     v_relation regclass;
@@ -95,6 +97,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 BEGIN
     RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));

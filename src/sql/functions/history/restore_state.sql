@@ -14,6 +14,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 BEGIN
     RETURN QUERY EXECUTE chronicle.state_query(table_id, cut, 'then');
@@ -34,6 +36,8 @@ SET IntervalStyle = 'postgres'
 SET extra_float_digits = 1
 SET bytea_output = 'hex'
 SET lc_monetary = 'C'
+-- a state sorts and hashes every changed row once: in memory, not in temporary files
+SET work_mem = '64MB'
 AS $function$
 DECLARE
     v_mode text := pg_catalog.upper(mode);
