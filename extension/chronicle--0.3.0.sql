@@ -2726,6 +2726,122 @@ COMMENT ON FUNCTION chronicle.restore_record_jsonb(regclass, jsonb, bigint) IS '
 COMMENT ON FUNCTION chronicle.restore_records(regclass, jsonb) IS
     'Every version of a row of an audited table, by its key: one row per transaction that changed it, with the row after it.';
 
+-- Every version of every row changed between two points: one row per transaction and row it
+-- changed, with the row after the transaction (NULL once deleted), oldest first. Set-based: the
+-- value of a row before each of its entries is the merge of the row now and of every later
+-- entry's old values, newest first (a window over the row's entries), and the row after a
+-- transaction is the value before the row's next entry. Rows are followed by key: a table whose
+-- keys or shape changed after from_point is refused.
+CREATE FUNCTION chronicle.restore_recordsets_at(table_id integer, from_cut chronicle.cut, to_cut chronicle.cut)
+RETURNS TABLE (transaction_id bigint, committed_at timestamptz, row_key jsonb, operations text[], row_data jsonb)
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'
+SET work_mem = '64MB'
+AS $function$
+DECLARE
+    v_version chronicle.audit_table_log := chronicle.state_version(table_id, from_cut);
+    v_relation regclass;
+    v_current chronicle.audit_table_log;
+BEGIN
+    PERFORM chronicle.state_version(table_id, to_cut);
+    SELECT * INTO v_current FROM chronicle.audit_table_log AS v WHERE v.table_id = restore_recordsets_at.table_id AND v.valid_until IS NULL;
+    IF FOUND THEN
+        v_relation := pg_catalog.to_regclass(pg_catalog.format('%I.%I', v_current.schema_name, v_current.table_name));
+    END IF;
+    IF v_relation IS NULL OR EXISTS (SELECT FROM chronicle.state_shape_events(table_id, from_cut)) THEN
+        RAISE EXCEPTION 'the shape of %.% changed after %, or it was dropped', v_version.schema_name, v_version.table_name, (from_cut).description
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Versions of all rows are followed while the table keeps its columns; use restore_table_state at each point of interest instead.';
+    END IF;
+    IF EXISTS (SELECT FROM chronicle.table_event_log AS e
+               JOIN chronicle.row_log AS r ON r.event_id = e.id
+               WHERE e.table_id = restore_recordsets_at.table_id AND e.operation = 'UPDATE'
+                 AND e.transaction_id IN (SELECT chronicle.transactions_after(from_cut))
+                 AND r.old_data ?| v_version.key_columns::text[]) THEN
+        RAISE EXCEPTION 'keys of %.% changed after %', v_version.schema_name, v_version.table_name, (from_cut).description
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Versions of all rows are followed by key; use restore_records for one row, or restore_table_state at each point of interest.';
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($query$
+        WITH later_events AS MATERIALIZED (
+            SELECT x.event_id, x.transaction_id, x.operation, x.class,
+                   pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
+            FROM (SELECT e.id AS event_id, e.transaction_id, e.operation::text AS operation, e.statement_order, e.nesting_depth,
+                         pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS transaction_order,
+                         CASE WHEN e.operation IN ('INSERT', 'ATTACH PARTITION') THEN 'i'
+                              WHEN e.operation IN ('DELETE', 'TRUNCATE', 'DROP TABLE', 'DETACH PARTITION', 'DROP PARTITION') THEN 'd'
+                              WHEN e.operation IN ('UPDATE', 'ALTER COLUMN TYPE', 'ALTER COLUMN EXPRESSION') THEN 'u' END AS class
+                  FROM chronicle.table_event_log AS e
+                  WHERE e.table_id = %1$s AND e.transaction_id IN (SELECT chronicle.transactions_after(%2$L::chronicle.cut))) AS x
+            WHERE x.class IS NOT NULL
+        ), entries AS MATERIALIZED (
+            SELECT ev.pos, ev.transaction_id, ev.operation, ev.class, r.row_key AS slot, r.old_data
+            FROM later_events AS ev JOIN chronicle.row_log AS r ON r.event_id = ev.event_id
+            WHERE r.event_id >= (SELECT pg_catalog.min(l.event_id) FROM later_events AS l)
+        ), live AS (
+            SELECT s.slot, %4$s AS data
+            FROM (SELECT DISTINCT e.slot FROM entries AS e) AS s
+            JOIN %5$s AS t ON %6$s
+        ), items AS (
+            SELECT e.pos, e.transaction_id, e.operation, e.class, e.slot, CASE WHEN e.class = 'i' THEN NULL ELSE e.old_data END AS data
+            FROM entries AS e
+            UNION ALL
+            SELECT 9223372036854775807, NULL, NULL, 'now', l.slot, l.data FROM live AS l
+        ), before_each AS (
+            -- the row's value right before each item (for the row now: the row now)
+            SELECT i.*, CASE WHEN i.class = 'i' THEN NULL
+                             ELSE chronicle.jsonb_merge(i.data) OVER (PARTITION BY i.slot ORDER BY i.pos DESC ROWS UNBOUNDED PRECEDING) END AS value
+            FROM items AS i
+        ), after_each AS (
+            SELECT b.*, pg_catalog.lead(b.value) OVER (PARTITION BY b.slot ORDER BY b.pos) AS value_after,
+                        pg_catalog.lead(b.transaction_id) OVER (PARTITION BY b.slot ORDER BY b.pos) AS next_transaction
+            FROM before_each AS b
+        )
+        SELECT a.transaction_id, t.committed_at, a.slot,
+               pg_catalog.array_agg(a.operation ORDER BY a.pos),
+               (pg_catalog.array_agg(CASE WHEN a.class = 'd' THEN NULL ELSE
+                    pg_catalog.to_jsonb(pg_catalog.jsonb_populate_record(NULL::%5$s, a.value_after)) END ORDER BY a.pos DESC))[1]
+        FROM after_each AS a
+        JOIN chronicle.transaction_log AS t ON t.id = a.transaction_id
+        WHERE a.class <> 'now' AND chronicle.in_cut(%7$L::chronicle.cut, a.transaction_id)
+        GROUP BY a.transaction_id, t.committed_at, a.slot
+        ORDER BY pg_catalog.max(a.pos)$query$,
+        table_id, from_cut::text, v_version.key_columns,
+        chronicle.capture_whole_row(v_relation, 't', v_current.excluded_columns), v_relation,
+        (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = (s.slot ->> %L)::%s', k, k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ' AND ')
+         FROM pg_catalog.unnest(v_version.key_columns) AS k
+         JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = k AND NOT a.attisdropped),
+        to_cut::text);
+END
+$function$;
+
+CREATE FUNCTION chronicle.restore_recordsets(relation regclass, from_point text, to_point text)
+RETURNS TABLE (transaction_id bigint, committed_at timestamptz, row_key jsonb, operations text[], row_data jsonb)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT * FROM chronicle.restore_recordsets_at(chronicle.history_table_id(relation), chronicle.cut(from_point), chronicle.cut(to_point)) $function$;
+
+CREATE FUNCTION chronicle.restore_recordsets(relation regclass, from_point timestamptz, to_point timestamptz)
+RETURNS TABLE (transaction_id bigint, committed_at timestamptz, row_key jsonb, operations text[], row_data jsonb)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT * FROM chronicle.restore_recordsets_at(chronicle.history_table_id(relation), chronicle.cut(from_point), chronicle.cut(to_point)) $function$;
+
+CREATE FUNCTION chronicle.restore_recordsets(relation regclass, from_point bigint, to_point bigint)
+RETURNS TABLE (transaction_id bigint, committed_at timestamptz, row_key jsonb, operations text[], row_data jsonb)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $function$ SELECT * FROM chronicle.restore_recordsets_at(chronicle.history_table_id(relation), chronicle.cut(from_point), chronicle.cut(to_point)) $function$;
+
+COMMENT ON FUNCTION chronicle.restore_recordsets_at(integer, chronicle.cut, chronicle.cut) IS 'Internal: restore_recordsets between two cuts.';
+COMMENT ON FUNCTION chronicle.restore_recordsets(regclass, text, text) IS
+    'Every version of every row changed between two points (mark names or timestamps): the row after each transaction that changed it.';
+COMMENT ON FUNCTION chronicle.restore_recordsets(regclass, timestamptz, timestamptz) IS 'Every version of every row changed between two timestamps.';
+COMMENT ON FUNCTION chronicle.restore_recordsets(regclass, bigint, bigint) IS 'Every version of every row changed between two transactions.';
+
 -- ==== functions (src/sql/functions/history/restore_state.sql)
 -- Rebuilding past states in another schema (docs/time-travel.md, "Restoring a past state"):
 -- restore_table_state and restore_schema_state. They run as the caller, who needs to read the
@@ -5220,6 +5336,10 @@ REVOKE ALL ON FUNCTION
     chronicle.restore_record_jsonb(regclass, jsonb, timestamptz),
     chronicle.restore_record_jsonb(regclass, jsonb, bigint),
     chronicle.restore_records(regclass, jsonb),
+    chronicle.restore_recordsets_at(integer, chronicle.cut, chronicle.cut),
+    chronicle.restore_recordsets(regclass, text, text),
+    chronicle.restore_recordsets(regclass, timestamptz, timestamptz),
+    chronicle.restore_recordsets(regclass, bigint, bigint),
     chronicle.table_diff_at(integer, chronicle.cut, chronicle.cut),
     chronicle.table_diff(regclass, text, text),
     chronicle.table_diff(regclass, timestamptz, timestamptz),
@@ -5238,6 +5358,10 @@ GRANT EXECUTE ON FUNCTION
     chronicle.restore_record_jsonb(regclass, jsonb, timestamptz),
     chronicle.restore_record_jsonb(regclass, jsonb, bigint),
     chronicle.restore_records(regclass, jsonb),
+    chronicle.restore_recordsets_at(integer, chronicle.cut, chronicle.cut),
+    chronicle.restore_recordsets(regclass, text, text),
+    chronicle.restore_recordsets(regclass, timestamptz, timestamptz),
+    chronicle.restore_recordsets(regclass, bigint, bigint),
     chronicle.table_diff_at(integer, chronicle.cut, chronicle.cut),
     chronicle.table_diff(regclass, text, text),
     chronicle.table_diff(regclass, timestamptz, timestamptz),

@@ -314,6 +314,17 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       { operations: ['DELETE'], row_data: null, application_name: 'history test' },
       { operations: ['INSERT'], row_data: { id: 1, v: 'reborn', n: 0 }, application_name: 'history test' },
     ]);
+    const { rows: versions } = await client.query(
+      `SELECT row_key, operations, row_data FROM chronicle.restore_recordsets('hist.t', 'hist1', 'hist2') ORDER BY transaction_id, row_key::text`);
+    expect(versions).toEqual([
+      { row_key: { id: 1 }, operations: ['UPDATE'], row_data: { id: 1, v: 'a2', n: 1 } },
+      { row_key: { id: 1 }, operations: ['UPDATE', 'UPDATE'], row_data: { id: 1, v: 'a3', n: 10 } },
+      { row_key: { id: 1 }, operations: ['DELETE'], row_data: null },
+      { row_key: { id: 2 }, operations: ['DELETE'], row_data: null },
+      { row_key: { id: 1 }, operations: ['INSERT'], row_data: { id: 1, v: 'reborn', n: 0 } },
+      { row_key: { id: 4 }, operations: ['INSERT'], row_data: { id: 4, v: 'd', n: 4 } },
+      { row_key: { id: 3 }, operations: ['UPDATE'], row_data: { id: 3, v: 'c', n: 4 } },
+    ]);
     const { rows: diff } = await client.query(`SELECT change, row_key, old_values, new_values FROM chronicle.table_diff('hist.t', 'hist1', 'hist2') ORDER BY row_key->>'id'`);
     expect(diff).toEqual([
       { change: 'UPDATE', row_key: { id: 1 }, old_values: { v: 'a', n: 1 }, new_values: { v: 'reborn', n: 0 } },
