@@ -226,10 +226,14 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       for (const setup of ['', 'SET CONSTRAINTS ALL IMMEDIATE']) {
         const before = await markCount(client);
         await client.query('BEGIN');
-        if (setup) await client.query(setup);
-        await client.query(insertRow());
-        const error = await sqlError(client.query(`SELECT chronicle.set_mark('after-own-writes')`));
-        await client.query('ROLLBACK');
+        let error;
+        try {
+          if (setup) await client.query(setup);
+          await client.query(insertRow());
+          error = await sqlError(client.query(`SELECT chronicle.set_mark('after-own-writes')`));
+        } finally {
+          await client.query('ROLLBACK');
+        }
         expect([setup, error.code, error.hint]).toEqual([setup, '25000', expect.stringMatching(/before the changes/)]);
         expect(await markCount(client)).toBe(before);
       }
@@ -324,21 +328,24 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await client.query(`SELECT chronicle.set_mark('before-own')`);
       for (const setup of ['', 'SET CONSTRAINTS ALL IMMEDIATE']) {
         await client.query('BEGIN');
-        if (setup) await client.query(setup);
-        await client.query(insertRow());
-        const own = await ownTransactionId(client);
-        const { rows: [stamp] } = await client.query(`SELECT committed_at IS NOT NULL AS stamped FROM chronicle.transaction_log WHERE id = ${own}`);
-        expect([setup, stamp.stamped]).toEqual([setup, setup !== '']);
-        for (const cutSql of [`chronicle.cut(clock_timestamp())`, `chronicle.cut('before-own')`, `chronicle.cut((SELECT max(id) FROM chronicle.transaction_log WHERE id < ${own}))`]) {
-          expect([setup, cutSql, (await transactionsAfter(client, cutSql)).includes(own)]).toEqual([setup, cutSql, true]);
-          expect([setup, cutSql, await inCut(client, cutSql, own)]).toEqual([setup, cutSql, false]);
+        try {
+          if (setup) await client.query(setup);
+          await client.query(insertRow());
+          const own = await ownTransactionId(client);
+          const { rows: [stamp] } = await client.query(`SELECT committed_at IS NOT NULL AS stamped FROM chronicle.transaction_log WHERE id = ${own}`);
+          expect([setup, stamp.stamped]).toEqual([setup, setup !== '']);
+          for (const cutSql of [`chronicle.cut(clock_timestamp())`, `chronicle.cut('before-own')`, `chronicle.cut((SELECT max(id) FROM chronicle.transaction_log WHERE id < ${own}))`]) {
+            expect([setup, cutSql, (await transactionsAfter(client, cutSql)).includes(own)]).toEqual([setup, cutSql, true]);
+            expect([setup, cutSql, await inCut(client, cutSql, own)]).toEqual([setup, cutSql, false]);
+          }
+          await client.query('SAVEPOINT point');
+          const error = await sqlError(client.query(`SELECT chronicle.cut(${own})`));
+          await client.query('ROLLBACK TO SAVEPOINT point');
+          expect([setup, error.code, error.message, error.hint]).toEqual(
+            [setup, '55000', `transaction ${own} has not committed`, expect.stringMatching(/committed transaction/)]);
+        } finally {
+          await client.query('ROLLBACK');
         }
-        await client.query('SAVEPOINT point');
-        const error = await sqlError(client.query(`SELECT chronicle.cut(${own})`));
-        await client.query('ROLLBACK TO SAVEPOINT point');
-        expect([setup, error.code, error.message, error.hint]).toEqual(
-          [setup, '55000', `transaction ${own} has not committed`, expect.stringMatching(/committed transaction/)]);
-        await client.query('ROLLBACK');
       }
     });
 
