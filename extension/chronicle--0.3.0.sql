@@ -2150,6 +2150,12 @@ BEGIN
         RETURN chronicle.cut(v_timestamp);
     END IF;
     SELECT * INTO v_mark FROM chronicle.mark AS m WHERE m.name = point;
+    -- no mark reads as an integer (set_mark refuses such names): this was meant as a transaction
+    IF NOT FOUND AND point ~ '^\s*[-+]?[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'there is no mark "%"', point
+            USING ERRCODE = 'undefined_object',
+                  HINT = pg_catalog.format('A transaction point is passed as a number, not as text: chronicle.cut(%s).', pg_catalog.btrim(point));
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'there is no mark "%"', point
             USING ERRCODE = 'undefined_object',

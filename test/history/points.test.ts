@@ -366,6 +366,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     it.each([
       ['an unknown transaction id', 'SELECT chronicle.cut(999999999)', '22023', /is not in chronicle\.transaction_log/, /transaction_log id/],
       ['an unknown mark', `SELECT chronicle.cut('no-such-mark')`, '42704', /^there is no mark "no-such-mark"$/, HINT_FOR_POINTS],
+      ['a transaction id given as text', `SELECT chronicle.cut('4711')`, '42704', /^there is no mark "4711"$/, /as a number.*chronicle\.cut\(4711\)/],
       ['an untyped NULL', 'SELECT chronicle.cut(NULL)', '22004', /is NULL/, HINT_FOR_POINTS],
       ['a NULL text', 'SELECT chronicle.cut(NULL::text)', '22004', /is NULL/, HINT_FOR_POINTS],
       ['a NULL timestamptz', 'SELECT chronicle.cut(NULL::timestamptz)', '22004', /is NULL/, HINT_FOR_POINTS],
