@@ -2247,7 +2247,6 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_snapshot pg_snapshot := pg_catalog.pg_current_snapshot();
     v_date_style text := pg_catalog.current_setting('DateStyle');
     v_field_order text;
     v_reads_as_timestamp boolean := false;
@@ -2282,10 +2281,19 @@ BEGIN
         RAISE EXCEPTION 'mark "%" already exists', name
             USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
     END IF;
-    INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
-    SELECT set_mark.name, v_snapshot, coalesce(pg_catalog.max(t.id), 0), pg_catalog.clock_timestamp(), session_user, set_mark.comment
-    FROM chronicle.transaction_log AS t
-    RETURNING id INTO v_id;
+    -- The snapshot and the largest id it sees come from one statement, so last_transaction_id is
+    -- exactly what the snapshot saw (in READ COMMITTED each statement takes a new snapshot).
+    BEGIN
+        INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
+        SELECT set_mark.name, pg_catalog.pg_current_snapshot(), coalesce(pg_catalog.max(t.id), 0),
+               pg_catalog.clock_timestamp(), session_user, set_mark.comment
+        FROM chronicle.transaction_log AS t
+        RETURNING id INTO v_id;
+    EXCEPTION WHEN unique_violation THEN
+        -- set by a concurrent transaction since the check above
+        RAISE EXCEPTION 'mark "%" already exists', name
+            USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
+    END;
     RETURN v_id;
 END
 $function$;

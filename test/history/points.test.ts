@@ -58,6 +58,21 @@ async function inCut(session: Client, cutSql: string, transactionId: number, par
   return row.in_cut;
 }
 
+async function backendPid(session: Client): Promise<number> {
+  return (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+}
+
+/** waits until the backend waits for a lock (held by a transaction the test keeps open) */
+async function blockedOnLock(observer: Client, pid: number): Promise<boolean> {
+  const isWaiting = async () => (await observer.query<{ waiting: boolean }>(
+    `SELECT count(*) = 1 AS waiting FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [pid])).rows[0].waiting;
+  for (let attempt = 0; attempt < 400; attempt++) {
+    if (await isWaiting()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
+
 async function markCount(session: Client): Promise<number> {
   const { rows: [row] } = await session.query<{ n: string }>('SELECT count(*) AS n FROM chronicle.mark');
   return Number(row.n);
@@ -239,6 +254,21 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       }
     });
 
+    it('of the same name set concurrently: the second is refused with the same error as a duplicate', async () => {
+      const first = await openSession();
+      const second = await openSession();
+      await first.query('BEGIN');
+      await first.query(`SELECT chronicle.set_mark('race')`);
+      // the second does not see the first's uncommitted mark, so its insert waits on the name's unique index
+      const secondPid = await backendPid(second);
+      const racing = sqlError(second.query(`SELECT chronicle.set_mark('race')`));
+      expect(await blockedOnLock(client, secondPid)).toBe(true);
+      await first.query('COMMIT');
+      const error = await racing;
+      expect([error.code, error.message, error.hint]).toEqual(['42710', 'mark "race" already exists', expect.stringMatching(/delete_mark/)]);
+      expect((await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM chronicle.mark WHERE name = 'race'`)).rows[0].n).toBe(1);
+    });
+
     it('refuse a duplicate or empty name; delete_mark deletes, and refuses an unknown mark', async () => {
       await client.query(`SELECT chronicle.set_mark('to-delete')`);
       const before = await markCount(client);
@@ -303,15 +333,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await holder.query(`UPDATE pts.t SET v = 'holder' WHERE id = ${rowId}`);
       const holderId = await ownTransactionId(holder);
       await waiter.query('BEGIN');
-      await waiter.query(insertRow()); // logged before the holder commits: the smaller stamp is not taken yet
+      await waiter.query(insertRow()); // its log row exists before the holder commits; its stamp waits for its own commit
       const waiterId = await ownTransactionId(waiter);
-      const { rows: [{ pid: waiterPid }] } = await waiter.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      const waiterPid = await backendPid(waiter);
       const waiting = waiter.query(`UPDATE pts.t SET v = 'waiter' WHERE id = ${rowId}`);
-      // wait until the waiter is blocked on the holder's row lock
-      const waitingFor = async () => (await client.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [waiterPid])).rows[0].n;
-      for (let attempt = 0; attempt < 200 && (await waitingFor()) !== '1'; attempt++) await new Promise((r) => setTimeout(r, 50));
-      expect(await waitingFor()).toBe('1');
+      expect(await blockedOnLock(client, waiterPid)).toBe(true);
       await holder.query('COMMIT');
       await waiting;
       await waiter.query('COMMIT');
