@@ -326,6 +326,19 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect([afterT1.includes(t1), afterT1.includes(t2)]).toEqual([false, false]);
     });
 
+    it('a revert (which writes under session_replication_role = replica) is stamped and ordered like any transaction', async () => {
+      const rowId = nextRowId;
+      await committedTransaction(client, insertRow());
+      const changed = await committedTransaction(client, `UPDATE pts.t SET v = 'changed' WHERE id = ${rowId}`);
+      await client.query('SELECT chronicle.revert_transaction($1)', [changed]);
+      const { rows: [revert] } = await client.query<{ id: number; stamped: boolean }>(
+        `SELECT id::int, committed_at IS NOT NULL AS stamped FROM chronicle.transaction_log
+          WHERE session_info -> 'chronicle_reverted' @> to_jsonb($1::bigint)`, [changed]);
+      expect(revert.stamped).toBe(true);
+      expect(await transactionsAfter(client, `chronicle.cut(${changed})`)).toEqual([revert.id]);
+      expect(await inCut(client, `chronicle.cut(${revert.id})`, revert.id)).toBe(true);
+    });
+
     it('a writer that waited for a row lock stamps after the holder committed', async () => {
       const holder = await openSession();
       const waiter = await openSession();
