@@ -2255,19 +2255,26 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_committed_at timestamptz;
+    v_is_current boolean;
 BEGIN
     IF point IS NULL THEN
         RAISE EXCEPTION 'the point in time is NULL'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass a mark name, a timestamptz or a chronicle.transaction_log id.';
     END IF;
-    SELECT t.committed_at INTO v_committed_at FROM chronicle.transaction_log AS t WHERE t.id = point;
+    -- the caller's own transaction is found as log_transaction finds it (txid and start time)
+    SELECT t.committed_at,
+           t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.started_at = pg_catalog.transaction_timestamp()
+    INTO v_committed_at, v_is_current
+    FROM chronicle.transaction_log AS t WHERE t.id = point;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'transaction % is not in chronicle.transaction_log', point
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A transaction point is a chronicle.transaction_log id.';
     END IF;
-    IF v_committed_at IS NULL THEN
+    -- the caller's own transaction has not committed, even when SET CONSTRAINTS ALL IMMEDIATE
+    -- has stamped it early
+    IF v_committed_at IS NULL OR v_is_current THEN
         RAISE EXCEPTION 'transaction % has not committed', point
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A point is a committed transaction; this is the current one.';
@@ -2296,6 +2303,12 @@ BEGIN
         RETURN chronicle.cut(v_timestamp);
     END IF;
     SELECT * INTO v_mark FROM chronicle.mark AS m WHERE m.name = point;
+    -- no mark reads as an integer (set_mark refuses such names): this was meant as a transaction
+    IF NOT FOUND AND point ~ '^\s*[-+]?[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'there is no mark "%"', point
+            USING ERRCODE = 'undefined_object',
+                  HINT = pg_catalog.format('A transaction point is passed as a number, not as text: chronicle.cut(%s).', pg_catalog.btrim(point));
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'there is no mark "%"', point
             USING ERRCODE = 'undefined_object',
@@ -2341,8 +2354,10 @@ AS $function$
     WHERE cut.snapshot IS NULL AND t.committed_at >= cut.committed_until
       AND (t.committed_at > cut.committed_until OR t.id > cut.through_transaction_id)
     UNION
+    -- found as log_transaction finds it (txid and start time), not by a NULL committed_at:
+    -- SET CONSTRAINTS ALL IMMEDIATE stamps a transaction before it commits
     SELECT t.id FROM chronicle.transaction_log AS t
-    WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL
+    WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.started_at = pg_catalog.transaction_timestamp()
 $function$;
 
 -- whether one transaction is in the cut (before or at the point); plpgsql, so that its plan is
@@ -2356,12 +2371,16 @@ AS $function$
 DECLARE
     v_transaction record;
 BEGIN
-    SELECT t.id, t.txid, t.committed_at INTO v_transaction FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
+    SELECT t.id, t.txid, t.started_at, t.committed_at INTO v_transaction
+    FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
     RETURN CASE
         WHEN v_transaction.committed_at IS NULL THEN false
+        -- the caller's own transaction, stamped early by SET CONSTRAINTS ALL IMMEDIATE
+        WHEN v_transaction.txid = pg_catalog.pg_current_xact_id_if_assigned()
+             AND v_transaction.started_at = pg_catalog.transaction_timestamp() THEN false
         WHEN cut.snapshot IS NOT NULL
             THEN v_transaction.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(v_transaction.txid, cut.snapshot)
         ELSE v_transaction.committed_at < cut.committed_until
@@ -2390,20 +2409,32 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_snapshot pg_snapshot := pg_catalog.pg_current_snapshot();
+    v_date_style text := pg_catalog.current_setting('DateStyle');
+    v_field_order text;
+    v_reads_as_timestamp boolean := false;
     v_id bigint;
 BEGIN
     IF name IS NULL OR pg_catalog.btrim(name) = '' THEN
         RAISE EXCEPTION 'a mark needs a name'
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass a name, e.g. chronicle.set_mark(''before-import'').';
     END IF;
-    IF chronicle.as_timestamp(name) IS NOT NULL OR name ~ '^\s*[-+]?[0-9]+\s*$' THEN
+    -- in every DateStyle field order, not only the caller's: '13/01/2026' is no timestamp in
+    -- MDY but one in DMY, where a point given as that text must not mean this mark
+    FOREACH v_field_order IN ARRAY ARRAY['MDY', 'DMY', 'YMD'] LOOP
+        PERFORM pg_catalog.set_config('DateStyle', 'ISO, ' || v_field_order, true);
+        v_reads_as_timestamp := v_reads_as_timestamp OR chronicle.as_timestamp(name) IS NOT NULL;
+    END LOOP;
+    PERFORM pg_catalog.set_config('DateStyle', v_date_style, true);
+    IF v_reads_as_timestamp OR name ~ '^\s*[-+]?[0-9]+\s*$' THEN
         RAISE EXCEPTION 'the mark name "%" reads as a timestamp or a transaction id', name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A point given as text is a timestamp whenever it reads as one; choose a name that does not, e.g. a word.';
     END IF;
+    -- found as log_transaction finds it (txid and start time), not by a NULL committed_at:
+    -- SET CONSTRAINTS ALL IMMEDIATE stamps a transaction before it commits
     IF EXISTS (SELECT FROM chronicle.transaction_log AS t
-               WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL) THEN
+               WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned()
+                 AND t.started_at = pg_catalog.transaction_timestamp()) THEN
         RAISE EXCEPTION 'this transaction has already changed audited tables'
             USING ERRCODE = 'invalid_transaction_state',
                   HINT = 'Set the mark before the changes or in a transaction of its own: a mark comes before the changes of the transaction that sets it.';
@@ -2412,10 +2443,19 @@ BEGIN
         RAISE EXCEPTION 'mark "%" already exists', name
             USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
     END IF;
-    INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
-    SELECT set_mark.name, v_snapshot, coalesce(pg_catalog.max(t.id), 0), pg_catalog.clock_timestamp(), session_user, set_mark.comment
-    FROM chronicle.transaction_log AS t
-    RETURNING id INTO v_id;
+    -- The snapshot and the largest id it sees come from one statement, so last_transaction_id is
+    -- exactly what the snapshot saw (in READ COMMITTED each statement takes a new snapshot).
+    BEGIN
+        INSERT INTO chronicle.mark (name, snapshot, last_transaction_id, set_at, set_by, comment)
+        SELECT set_mark.name, pg_catalog.pg_current_snapshot(), coalesce(pg_catalog.max(t.id), 0),
+               pg_catalog.clock_timestamp(), session_user, set_mark.comment
+        FROM chronicle.transaction_log AS t
+        RETURNING id INTO v_id;
+    EXCEPTION WHEN unique_violation THEN
+        -- set by a concurrent transaction since the check above
+        RAISE EXCEPTION 'mark "%" already exists', name
+            USING ERRCODE = 'duplicate_object', HINT = 'Choose another name, or chronicle.delete_mark the old one first.';
+    END;
     RETURN v_id;
 END
 $function$;
@@ -5124,6 +5164,9 @@ BEGIN
             DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW EXECUTE FUNCTION chronicle.stamp_commit();
     END IF;
+    -- ALWAYS: a revert writes (and logs) under session_replication_role = replica, where a trigger
+    -- left ENABLE would never be queued and its transaction never stamped
+    ALTER TABLE chronicle.transaction_log ENABLE ALWAYS TRIGGER chronicle_stamp_commit;
 END
 $log_triggers$;
 

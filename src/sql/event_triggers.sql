@@ -11,6 +11,9 @@ BEGIN
             DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW EXECUTE FUNCTION chronicle.stamp_commit();
     END IF;
+    -- ALWAYS: a revert writes (and logs) under session_replication_role = replica, where a trigger
+    -- left ENABLE would never be queued and its transaction never stamped
+    ALTER TABLE chronicle.transaction_log ENABLE ALWAYS TRIGGER chronicle_stamp_commit;
 END
 $log_triggers$;
 

@@ -37,19 +37,26 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_committed_at timestamptz;
+    v_is_current boolean;
 BEGIN
     IF point IS NULL THEN
         RAISE EXCEPTION 'the point in time is NULL'
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Pass a mark name, a timestamptz or a chronicle.transaction_log id.';
     END IF;
-    SELECT t.committed_at INTO v_committed_at FROM chronicle.transaction_log AS t WHERE t.id = point;
+    -- the caller's own transaction is found as log_transaction finds it (txid and start time)
+    SELECT t.committed_at,
+           t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.started_at = pg_catalog.transaction_timestamp()
+    INTO v_committed_at, v_is_current
+    FROM chronicle.transaction_log AS t WHERE t.id = point;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'transaction % is not in chronicle.transaction_log', point
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A transaction point is a chronicle.transaction_log id.';
     END IF;
-    IF v_committed_at IS NULL THEN
+    -- the caller's own transaction has not committed, even when SET CONSTRAINTS ALL IMMEDIATE
+    -- has stamped it early
+    IF v_committed_at IS NULL OR v_is_current THEN
         RAISE EXCEPTION 'transaction % has not committed', point
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   HINT = 'A point is a committed transaction; this is the current one.';
@@ -78,6 +85,12 @@ BEGIN
         RETURN chronicle.cut(v_timestamp);
     END IF;
     SELECT * INTO v_mark FROM chronicle.mark AS m WHERE m.name = point;
+    -- no mark reads as an integer (set_mark refuses such names): this was meant as a transaction
+    IF NOT FOUND AND point ~ '^\s*[-+]?[0-9]+\s*$' THEN
+        RAISE EXCEPTION 'there is no mark "%"', point
+            USING ERRCODE = 'undefined_object',
+                  HINT = pg_catalog.format('A transaction point is passed as a number, not as text: chronicle.cut(%s).', pg_catalog.btrim(point));
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'there is no mark "%"', point
             USING ERRCODE = 'undefined_object',
@@ -123,8 +136,10 @@ AS $function$
     WHERE cut.snapshot IS NULL AND t.committed_at >= cut.committed_until
       AND (t.committed_at > cut.committed_until OR t.id > cut.through_transaction_id)
     UNION
+    -- found as log_transaction finds it (txid and start time), not by a NULL committed_at:
+    -- SET CONSTRAINTS ALL IMMEDIATE stamps a transaction before it commits
     SELECT t.id FROM chronicle.transaction_log AS t
-    WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.committed_at IS NULL
+    WHERE t.txid = pg_catalog.pg_current_xact_id_if_assigned() AND t.started_at = pg_catalog.transaction_timestamp()
 $function$;
 
 -- whether one transaction is in the cut (before or at the point); plpgsql, so that its plan is
@@ -138,12 +153,16 @@ AS $function$
 DECLARE
     v_transaction record;
 BEGIN
-    SELECT t.id, t.txid, t.committed_at INTO v_transaction FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
+    SELECT t.id, t.txid, t.started_at, t.committed_at INTO v_transaction
+    FROM chronicle.transaction_log AS t WHERE t.id = in_cut.transaction_id;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
     RETURN CASE
         WHEN v_transaction.committed_at IS NULL THEN false
+        -- the caller's own transaction, stamped early by SET CONSTRAINTS ALL IMMEDIATE
+        WHEN v_transaction.txid = pg_catalog.pg_current_xact_id_if_assigned()
+             AND v_transaction.started_at = pg_catalog.transaction_timestamp() THEN false
         WHEN cut.snapshot IS NOT NULL
             THEN v_transaction.id <= cut.last_transaction_id AND pg_catalog.pg_visible_in_snapshot(v_transaction.txid, cut.snapshot)
         ELSE v_transaction.committed_at < cut.committed_until
