@@ -2398,7 +2398,6 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_table_id integer := chronicle.history_table_id(relation);
-    v_version chronicle.audit_table_log := chronicle.current_table_version(relation);
     v_key jsonb;
     v_transaction record;
 BEGIN
@@ -2908,7 +2907,8 @@ COMMENT ON FUNCTION chronicle.restore_schema_state(bigint, name, name, text, boo
 -- stamps order every row's changes as they happened.
 --
 -- The UPDATE is of the row inserted by this transaction, on a page kept with room for it
--- (fillfactor 90) and with no btree on the column, so it is a HOT update.
+-- (fillfactor 90) and with no btree on the column, so it is a HOT update (on PostgreSQL 16 and
+-- later; before 16 the BRIN index on the column prevents HOT).
 CREATE OR REPLACE FUNCTION chronicle.stamp_commit()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -2919,6 +2919,10 @@ SET search_path = pg_catalog, pg_temp
 SET enable_seqscan = off
 AS $function$
 BEGIN
+    -- a row that comes with its stamp (a restored dump loads the log with COPY) keeps it
+    IF NEW.committed_at IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
     UPDATE chronicle.transaction_log SET committed_at = pg_catalog.clock_timestamp() WHERE id = NEW.id;
     RETURN NULL;
 END
@@ -5089,7 +5093,6 @@ GRANT EXECUTE ON FUNCTION
     TO chronicle_viewer;
 -- the time-travel functions run as the caller and render the log's value forms with these
 GRANT EXECUTE ON FUNCTION
-    chronicle.current_table_version(regclass),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),

@@ -212,7 +212,6 @@ GRANT EXECUTE ON FUNCTION
     TO chronicle_viewer;
 -- the time-travel functions run as the caller and render the log's value forms with these
 GRANT EXECUTE ON FUNCTION
-    chronicle.current_table_version(regclass),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),

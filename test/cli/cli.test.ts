@@ -68,7 +68,7 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     expect(JSON.parse(report.stdout)).toMatchObject({
       installed: DEFAULT_VERSION, defaultVersion: DEFAULT_VERSION, available: ALL_VERSIONS, database: name, auditedTables: [],
       ddlCaptureEnabled: true, inactiveEventTriggers: [],
-      logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'revert_log', 'row_log', 'table_event_log', 'transaction_log']
+      logTables: ['audit_column_log', 'audit_table_log', 'auto_audit_schema', 'mark', 'revert_log', 'row_log', 'table_event_log', 'transaction_log']
         .map((t) => ({ table: `chronicle.${t}`, rows: 0, bytes: expect.any(Number) })),
     });
     const text = await runCli(['status', '--db', url]);

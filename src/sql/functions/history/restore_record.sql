@@ -238,7 +238,6 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_table_id integer := chronicle.history_table_id(relation);
-    v_version chronicle.audit_table_log := chronicle.current_table_version(relation);
     v_key jsonb;
     v_transaction record;
 BEGIN
