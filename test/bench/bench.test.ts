@@ -16,8 +16,11 @@ import { writeResultsFile, type BenchOptions, type BenchResults, type WorkloadId
 
 const OPTIONS: BenchOptions = { rows: 500, repetitions: 1, transactions: 20 };
 const CHANGED_ROWS: Record<WorkloadId, number> = {
-  insert: 500, update: 500, revert_update: 500, single_row_update: 20, ten_row_update: 200, delete: 500, revert_delete: 500,
+  insert: 500, update: 500, restore_before_update: 500, revert_update: 500, single_row_update: 20, ten_row_update: 200, delete: 500,
+  revert_delete: 500, restore_record: 20,
 };
+/** The time-travel workloads read the log and write nothing to it. */
+const READS_ONLY = new Set<WorkloadId>(['restore_before_update', 'restore_record']);
 const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
 
 function capture(): Output & { text(): string } {
@@ -53,12 +56,15 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('runs every workload once on each table, both changing the same rows and the audited one logging each', () => {
-    expect(results.workloads.map((w) => w.id)).toEqual(['insert', 'update', 'revert_update', 'single_row_update', 'ten_row_update', 'delete', 'revert_delete']);
+  it('runs every workload once on each table, both changing (or restoring) the same rows and the audited one logging each change', () => {
+    expect(results.workloads.map((w) => w.id)).toEqual([
+      'insert', 'update', 'restore_before_update', 'revert_update', 'single_row_update', 'ten_row_update', 'delete', 'revert_delete', 'restore_record',
+    ]);
     for (const w of results.workloads) {
       const expected = CHANGED_ROWS[w.id];
       expect(w.unaudited).toEqual([{ ms: expect.any(Number), changedRows: expected }]);
-      expect(w.audited).toEqual([{ ms: expect.any(Number), changedRows: expected, loggedRows: expected, logBytes: expect.any(Object) }]);
+      const logged = READS_ONLY.has(w.id) ? 0 : expected;
+      expect(w.audited).toEqual([{ ms: expect.any(Number), changedRows: expected, loggedRows: logged, logBytes: expect.any(Object) }]);
       expect(Object.keys(w.audited[0].logBytes).sort()).toEqual(LOG_TABLES);
       for (const r of [...w.unaudited, ...w.audited]) expect(r.ms).toBeGreaterThan(0);
     }
@@ -75,9 +81,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       { operation: 'INSERT', rows: 500 + 500 },
       { operation: 'UPDATE', rows: 500 + 500 + 20 + 200 },
     ]);
-    // one transaction per bulk statement, per revert, per single-row transaction and per 10-row statement
+    // one transaction that started the audit, then one per bulk statement, per revert, per
+    // single-row transaction and per 10-row statement; the time-travel workloads write none
     const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle.transaction_log');
-    expect(transactions.rows[0].n).toBe(3 + 2 + 20 + 20);
+    expect(transactions.rows[0].n).toBe(1 + 3 + 2 + 20 + 20);
     // each revert names what it reverted
     const reverts = await client.query(`SELECT count(*)::integer AS n FROM chronicle.transaction_log WHERE session_info ? 'chronicle_reverted'`);
     expect(reverts.rows[0].n).toBe(2);
@@ -96,10 +103,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       'bulk INSERT', 'bulk UPDATE of 1 column', 'bulk DELETE', 'bulk DELETE, audited vs unaudited INSERT',
       'single-row UPDATE, per transaction', '10-row UPDATE, per statement',
       'revert of the bulk UPDATE (vs the inverse UPDATE)', 'revert of the bulk DELETE (vs an INSERT of the rows)',
+      'restore_table_state before the bulk UPDATE (vs CREATE TABLE AS)', 'restore_record of one key (vs SELECT by key)',
     ]);
     for (const r of results.summary) {
       for (const figure of [r.unauditedMs, r.auditedMs, r.ratio]) expect(Number.isFinite(figure) && figure > 0).toBe(true);
-      if (r.workload.includes('vs unaudited INSERT')) expect(r.logBytesPerChangedRow).toBeNull();
+      if (r.workload.includes('vs unaudited INSERT') || r.workload.startsWith('restore')) expect(r.logBytesPerChangedRow).toBeNull();
       else expect(r.logBytesPerChangedRow).toBeGreaterThanOrEqual(0);
     }
     const report = renderReport(results);
@@ -123,7 +131,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(output.text()).toContain(`results written to ${path}`);
     const written = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
     expect(written.options).toEqual({ rows: 100, repetitions: 1, transactions: 5 });
-    expect(written.summary).toHaveLength(8);
+    expect(written.summary).toHaveLength(10);
     const left = await client.query("SELECT datname FROM pg_database WHERE datname LIKE 'chronicle\\_bench\\_%'");
     expect(left.rows).toEqual([]);
   });

@@ -32,7 +32,8 @@ export interface AuditedRun extends Run {
   logBytes: Record<string, number>;
 }
 
-export type WorkloadId = 'insert' | 'update' | 'revert_update' | 'single_row_update' | 'ten_row_update' | 'delete' | 'revert_delete';
+export type WorkloadId = 'insert' | 'update' | 'restore_before_update' | 'revert_update' | 'single_row_update' | 'ten_row_update' | 'delete' |
+  'revert_delete' | 'restore_record';
 
 export interface WorkloadResult {
   id: WorkloadId;

@@ -23,8 +23,9 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     if (!found) throw new RangeError(`no results for workload ${id}`);
     return found;
   };
-  const [insert, update, del, single, ten, revertUpdate, revertDelete] =
-    (['insert', 'update', 'delete', 'single_row_update', 'ten_row_update', 'revert_update', 'revert_delete'] as const).map(find);
+  const [insert, update, del, single, ten, revertUpdate, revertDelete, restoreState, restoreRecord] =
+    (['insert', 'update', 'delete', 'single_row_update', 'ten_row_update', 'revert_update', 'revert_delete',
+      'restore_before_update', 'restore_record'] as const).map(find);
   return [
     measured(insert),
     measured(update),
@@ -38,5 +39,8 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     // on the unaudited table: the inverse UPDATE, and an INSERT of the deleted rows.
     measured(revertUpdate),
     measured(revertDelete),
+    // Time travel reads the log and writes nothing to it.
+    row(restoreState.title, restoreState.unaudited, restoreState.audited, null),
+    row(restoreRecord.title, restoreRecord.unaudited, restoreRecord.audited, null),
   ];
 }

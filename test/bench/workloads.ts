@@ -1,10 +1,13 @@
 /**
  * The workloads, in the order a repetition runs them: each leaves the table in the state the
  * next one starts from (INSERT fills it, the UPDATEs change it, DELETE empties it; each revert
- * undoes the workload before it).
+ * undoes the writing workload before it). The time-travel workloads read the log at the point
+ * after the INSERT: one after the bulk UPDATE, one at the end, when the log holds about five
+ * entries per row (a million for 200k rows).
  */
 import type { Client } from 'pg';
 import format from 'pg-format';
+import { BENCH_SCHEMA } from './fixture';
 import { median, timed } from './measure';
 import type { BenchOptions, Run, WorkloadId } from './results';
 
@@ -21,6 +24,8 @@ export interface WorkloadContext {
 export interface Workload {
   id: WorkloadId;
   title: string;
+  /** false for the workloads that only read the log (time travel): nothing is logged */
+  writes: boolean;
   run(context: WorkloadContext): Promise<Run>;
 }
 
@@ -66,40 +71,112 @@ async function revertLast(context: WorkloadContext, inverse: string): Promise<Ru
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, changedRows: Number(result.n ?? 0) };
 }
 
+/** The repetition's bulk INSERT, before every other workload changed the table. */
+async function firstTransaction(client: Client): Promise<string> {
+  const { rows: [first] } = await client.query<{ id: string }>(
+    "SELECT min(transaction_id)::text AS id FROM chronicle.table_event_log WHERE operation = 'INSERT'",
+  );
+  return first.id;
+}
+
+const RESTORE_SCHEMA = 'chronicle_bench_restored';
+
+/**
+ * The table as it was after the bulk INSERT, before the bulk UPDATE, built as a new table: on
+ * the audited table by chronicle.restore_table_state from the log, on the unaudited one by
+ * CREATE TABLE AS of the table (the same rows, read from the heap). changedRows is the rows the
+ * new table holds.
+ */
+async function restoreBeforeUpdate(context: WorkloadContext): Promise<Run> {
+  const { client, table, label } = context;
+  const copy = format('%I.%I', BENCH_SCHEMA, 'copy');
+  const point = label === 'audited' ? await firstTransaction(client) : undefined;
+  const start = process.hrtime.bigint();
+  if (point === undefined) await client.query(format('CREATE TABLE %s AS SELECT * FROM %s', copy, table));
+  else await client.query('SELECT chronicle.restore_table_state($1::bigint, $2::regclass, $3, replace => true)', [point, table, RESTORE_SCHEMA]);
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const restored = point === undefined ? copy : format('%I.%I', RESTORE_SCHEMA, 'audited');
+  const { rows: [count] } = await client.query<{ n: string }>(format('SELECT count(*) AS n FROM %s', restored));
+  await client.query(point === undefined ? format('DROP TABLE %s', copy) : format('DROP SCHEMA %I CASCADE', RESTORE_SCHEMA));
+  return { ms, changedRows: Number(count.n) };
+}
+
+/**
+ * options.transactions look-ups of one row each, keys spread over the table: on the audited table
+ * chronicle.restore_record at the repetition's first transaction (the log then holds every
+ * workload's entries, about 5 per row), on the unaudited one a SELECT of the row by key.
+ * Reports the median latency; changedRows counts the rows found.
+ */
+async function restoreRecords(context: WorkloadContext): Promise<Run> {
+  const { client, table, label, options } = context;
+  const point = label === 'audited' ? await firstTransaction(client) : undefined;
+  const text = point === undefined
+    ? format('SELECT t.* FROM %s AS t WHERE t.id = $1::bigint', table)
+    : format("SELECT r.* FROM chronicle.restore_record(NULL::%s, jsonb_build_object('id', $1::bigint), $2::bigint) AS r WHERE r.id IS NOT NULL", table);
+  const latencies: number[] = [];
+  let found = 0;
+  for (let k = 0; k < options.transactions; k += 1) {
+    const id = 1 + Math.floor((k * options.rows) / options.transactions);
+    const { ms, rowCount } = await timed(client, { name: `bench_restore_record_${label}`, text, values: point === undefined ? [id] : [id, point] });
+    latencies.push(ms);
+    found += rowCount;
+  }
+  return { ms: median(latencies), changedRows: found };
+}
+
 export const WORKLOADS: Workload[] = [
   {
     id: 'insert',
     title: 'bulk INSERT',
+    writes: true,
     run: (c) => statement(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
   },
   {
     id: 'update',
     title: 'bulk UPDATE of 1 column',
+    writes: true,
     run: (c) => statement(c, format('UPDATE %s SET a = a + 1', c.table)),
+  },
+  {
+    id: 'restore_before_update',
+    title: 'restore_table_state before the bulk UPDATE (vs CREATE TABLE AS)',
+    writes: false,
+    run: restoreBeforeUpdate,
   },
   {
     id: 'revert_update',
     title: 'revert of the bulk UPDATE (vs the inverse UPDATE)',
+    writes: true,
     run: (c) => revertLast(c, format('UPDATE %s SET a = a - 1', c.table)),
   },
   {
     id: 'single_row_update',
     title: 'single-row UPDATE, per transaction',
+    writes: true,
     run: (c) => manyUpdates(c, 'bench_single_row_update', 'id = $1::bigint', 1),
   },
   {
     id: 'ten_row_update',
     title: '10-row UPDATE, per statement',
+    writes: true,
     run: (c) => manyUpdates(c, 'bench_ten_row_update', 'id BETWEEN $1::bigint AND $1::bigint + 9', 10),
   },
   {
     id: 'delete',
     title: 'bulk DELETE',
+    writes: true,
     run: (c) => statement(c, format('DELETE FROM %s', c.table)),
   },
   {
     id: 'revert_delete',
     title: 'revert of the bulk DELETE (vs an INSERT of the rows)',
+    writes: true,
     run: (c) => revertLast(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
+  },
+  {
+    id: 'restore_record',
+    title: 'restore_record of one key (vs SELECT by key)',
+    writes: false,
+    run: restoreRecords,
   },
 ];
