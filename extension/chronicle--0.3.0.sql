@@ -1104,9 +1104,11 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_words text[];
+    v_names text[];
     v_target record;
 BEGIN
     v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+    v_names := chronicle.ddl_query_relation_names(pg_catalog.current_query());
     -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
     -- ddl_command_end to compare (a fixed setting name, local to the transaction).
     IF TG_TAG = 'ALTER TABLE'
@@ -1133,7 +1135,7 @@ BEGIN
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
-            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_names, false) AS r WHERE r.is_table) THEN
                 RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
                     USING ERRCODE = '0A000',
                           HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
@@ -1146,7 +1148,7 @@ BEGIN
         FOR v_target IN
             SELECT r.table_id, r.relation, n.nspname, c.relname,
                    pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
-            FROM chronicle.ddl_named_relations(v_words, false) AS r
+            FROM chronicle.ddl_named_relations(v_names, false) AS r
             JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -1182,14 +1184,22 @@ BEGIN
         RETURN;
     END IF;
 
-    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
-    -- its schema's), and of each leaf partition of an audited table reached through a named
-    -- partition (or partitioned partition), when its table is not named itself.
+    -- chronicle's restore drops the tables it restored earlier, never audited ones (it refuses a
+    -- target schema holding any): no pre-image. Setting this anywhere else only gets a DROP of an
+    -- audited table refused (ddl_sql_drop), never unlogged.
+    IF TG_TAG = 'DROP TABLE' AND pg_catalog.current_setting('chronicle.ddl_restore_drop', true) = 'on' THEN
+        RETURN;
+    END IF;
+
+    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name,
+    -- qualified or not, or by its schema's), and of each leaf partition of an audited table
+    -- reached through a named partition (or partitioned partition), when its table is not named
+    -- itself.
     FOR v_target IN
         WITH named AS (
             -- only relations the asking role may drop (as a member of their owner, or of their
             -- schema's owner for DROP SCHEMA): nobody else gets a table locked and read by naming it
-            SELECT r.* FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA') AS r
+            SELECT r.* FROM chronicle.ddl_named_relations(v_names, TG_TAG = 'DROP SCHEMA') AS r
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             WHERE pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')
@@ -1292,6 +1302,42 @@ $function$;
 COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
     'Internal, for DDL capture: the identifiers a query text names (a hint for which audited tables a DDL statement may change).';
 
+-- The names of relations a query text may mean, as candidates for the audited tables a DDL
+-- statement may drop or alter: each identifier written alone (as written and, unquoted, folded to
+-- lower case), and each pair written qualified, a.b, as format('%I.%I', a, b). A part of a
+-- qualified name is not a name of its own, so DROP TABLE staging.orders never means public.orders.
+-- A hint only, like ddl_query_identifiers.
+CREATE FUNCTION chronicle.ddl_query_relation_names(query text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    WITH chains AS (
+        SELECT c.n, c.chain[1] AS chain
+        FROM pg_catalog.regexp_matches(coalesce(query, ''),
+                 '(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))*', 'g')
+             WITH ORDINALITY AS c(chain, n)
+    ), parts AS (
+        SELECT ch.n, p.i, p.part
+        FROM chains AS ch,
+             pg_catalog.regexp_matches(ch.chain, '"((?:[^"]|"")+)"|([[:alpha:]_][[:alnum:]_$]*)', 'g') WITH ORDINALITY AS p(part, i)
+    ), spellings AS (
+        SELECT x.n, x.i, w.word, pg_catalog.max(x.i) OVER (PARTITION BY x.n) AS parts
+        FROM parts AS x,
+             LATERAL (SELECT pg_catalog.replace(x.part[1], '""', '"') WHERE x.part[1] IS NOT NULL
+                      UNION SELECT x.part[2] WHERE x.part[2] IS NOT NULL
+                      UNION SELECT pg_catalog.lower(x.part[2]) WHERE x.part[2] IS NOT NULL) AS w(word)
+    )
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT x.name), '{}')
+    FROM (SELECT s.word FROM spellings AS s WHERE s.parts = 1
+          UNION ALL
+          SELECT pg_catalog.format('%I.%I', a.word, b.word) FROM spellings AS a JOIN spellings AS b ON b.n = a.n AND b.i = a.i + 1) AS x(name)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_query_relation_names(text) IS
+    'Internal, for DDL capture: the relation names a query text names, alone or schema-qualified (a hint for which audited tables a DDL statement may change).';
+
 -- Every relation that carries the capture triggers of a currently audited table: the table itself,
 -- its partitions, and partitions detached since (they keep the triggers until DDL capture sees the
 -- detach). Found through the triggers rather than by name, so a table renamed or moved by the
@@ -1330,8 +1376,9 @@ COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
     'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
 
 -- The relations carrying the capture triggers of a currently audited table whose name (or, with
--- by_schema, whose schema's name) is one of names: found through the catalog indexes, so a DDL
--- statement that names no audited table costs next to nothing however many tables are audited.
+-- by_schema, whose schema's name) is one of names, or whose qualified name is (as
+-- ddl_query_relation_names writes it): found through the catalog indexes, so a DDL statement that
+-- names no audited table costs next to nothing however many tables are audited.
 CREATE FUNCTION chronicle.ddl_named_relations(names text[], by_schema boolean)
 RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
 LANGUAGE plpgsql
@@ -1349,6 +1396,14 @@ BEGIN
       ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
     WHERE c.oid IN (SELECT x.oid FROM pg_catalog.pg_class AS x
                     WHERE NOT by_schema AND x.relname = ANY (names::name[])
+                    UNION ALL
+                    SELECT x.oid FROM pg_catalog.pg_class AS x
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
+                    WHERE NOT by_schema
+                      -- the relation part of each name written as format('%I.%I') does (only those parse)
+                      AND x.relname = ANY (ARRAY(SELECT (pg_catalog.parse_ident(q))[2]::name FROM pg_catalog.unnest(names) AS q
+                                                 WHERE q ~ '^("([^"]|"")+"|[a-z_][a-z0-9_]*)\.("([^"]|"")+"|[a-z_][a-z0-9_]*)$'))
+                      AND pg_catalog.format('%I.%I', n.nspname, x.relname) = ANY (names)
                     UNION ALL
                     SELECT x.oid FROM pg_catalog.pg_class AS x
                     JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
@@ -2934,6 +2989,7 @@ DECLARE
     v_target regclass;
     v_existing text;
     v_drop record;
+    v_previous_setting text;
     v_constraint record;
 BEGIN
     IF v_mode IS NULL OR v_mode NOT IN ('TABLE', 'VIEW') THEN
@@ -2978,6 +3034,9 @@ BEGIN
                 USING ERRCODE = 'duplicate_schema', DETAIL = 'It holds ' || v_existing || '.',
                       HINT = 'Restore into a new schema, or pass replace => true to replace the tables and views of the same names.';
         END IF;
+        -- what is dropped here is not audited (checked above): no pre-image (ddl_command_start)
+        v_previous_setting := pg_catalog.current_setting('chronicle.ddl_restore_drop', true);
+        PERFORM pg_catalog.set_config('chronicle.ddl_restore_drop', 'on', true);
         FOR v_drop IN SELECT c.oid::regclass AS relation, c.relkind
                       FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
                       WHERE n.nspname = target_schema AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY (v_names) LOOP
@@ -2985,6 +3044,7 @@ BEGIN
                                       CASE v_drop.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
                                                           WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, v_drop.relation);
         END LOOP;
+        PERFORM pg_catalog.set_config('chronicle.ddl_restore_drop', coalesce(v_previous_setting, ''), true);
     ELSE
         EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
     END IF;
@@ -3714,9 +3774,13 @@ SELECT %5$s
 FROM %6$s AS chronicle_row
 LEFT JOIN overlay AS o ON %7$s$query$,
         table_id, cut::text,
-        pg_catalog.string_agg(pg_catalog.format('(r.row_key ->> %L)::%s AS k%s', k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
+        -- integer keys straight from their JSON numbers (jsonb casts to them), others from their text
+        pg_catalog.string_agg(pg_catalog.format(CASE WHEN key_types[k.ord] IN ('smallint', 'integer', 'bigint') THEN '(r.row_key -> %L)::%s AS k%s'
+                                                     ELSE '(r.row_key ->> %L)::%s AS k%s' END, k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
         CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
-        (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
+        -- key columns are never in old_data here (no entry moved a row)
+        (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (key_columns) THEN pg_catalog.format('chronicle_row.%I', a.attname)
+                                           WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
                                            THEN pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                                            ELSE pg_catalog.format('CASE WHEN o.old_data ? %L THEN %s ELSE chronicle_row.%I END',
                                                                   a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod), a.attname) END
@@ -5242,6 +5306,7 @@ REVOKE ALL ON FUNCTION
     chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
     chronicle.drop_schema_audit(name, boolean),
     chronicle.ddl_query_identifiers(text),
+    chronicle.ddl_query_relation_names(text),
     chronicle.ddl_audited_relations(),
     chronicle.ddl_named_relations(text[], boolean),
     chronicle.ddl_changed_tables(),

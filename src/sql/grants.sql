@@ -38,6 +38,7 @@ REVOKE ALL ON FUNCTION
     chronicle.create_schema_audit(name, name[], boolean, boolean, boolean, boolean),
     chronicle.drop_schema_audit(name, boolean),
     chronicle.ddl_query_identifiers(text),
+    chronicle.ddl_query_relation_names(text),
     chronicle.ddl_audited_relations(),
     chronicle.ddl_named_relations(text[], boolean),
     chronicle.ddl_changed_tables(),

@@ -65,6 +65,37 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(await structureDifferences(client)).toEqual([]);
   });
 
+  it('DDL on a table of the same name in another schema neither locks nor reads the audited one; unqualified names still find it', async () => {
+    const before = await logCounts(client);
+    await client.query('BEGIN');
+    try {
+      await client.query(`CREATE SCHEMA samename;
+        CREATE TABLE samename.t (id integer PRIMARY KEY, v text);
+        ALTER TABLE samename.t DROP COLUMN v, ALTER COLUMN id TYPE bigint;
+        DROP TABLE samename.t`);
+      // a pre-image would have locked ref.t until the end of this transaction
+      const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'ref.t'::regclass AND pid = pg_backend_pid()`);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await client.query('ROLLBACK');
+    }
+    expect(await logCounts(client)).toEqual(before);
+    await client.query(`CREATE TABLE ref.bare (id integer PRIMARY KEY, v text);
+      INSERT INTO ref.bare VALUES (1, 'kept');
+      SELECT chronicle.create_table_audit('ref.bare')`);
+    await client.query('BEGIN');
+    try {
+      await client.query('SET LOCAL search_path = ref, public; DROP TABLE bare');
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+    const { rows } = await client.query(`SELECT r.old_data FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+      WHERE e.operation = 'DROP TABLE' AND e.ddl ->> 'table' = 'bare'`);
+    expect(rows).toEqual([{ old_data: { id: 1, v: 'kept' } }]);
+  });
+
   const refused: [string, string, RegExp, RegExp][] = [
     ['DROP TYPE ... CASCADE removing an audited column', 'DROP TYPE ref.mood CASCADE',
       /cannot drop column ref\.t\.m of an audited table here/, /ALTER TABLE \.\.\. DROP COLUMN naming the table and the column/],
@@ -76,6 +107,8 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       /cannot drop audited table ref\.t here: its rows were not logged/, /chronicle\.drop_table_audit/],
     ['a partition dropped through dynamic SQL', `DO $$ BEGIN EXECUTE 'DROP TABLE ref.parted_' || 1; END $$`,
       /cannot drop ref\.parted_1 of an audited table here/, /DETACH PARTITION/],
+    ['a table dropped under chronicle.ddl_restore_drop (set by restore to skip pre-images of its own drops)', 'SET LOCAL chronicle.ddl_restore_drop = on; DROP TABLE ref.t',
+      /cannot drop audited table ref\.t here: its rows were not logged/, /chronicle\.drop_table_audit/],
     ['DROP OWNED of the audited tables\' owner', 'DROP OWNED BY CURRENT_USER',
       /DROP OWNED would drop audited tables/, /REASSIGN OWNED/],
     ['dropping the row key without another', 'ALTER TABLE ref.t DROP CONSTRAINT t_pkey',

@@ -370,7 +370,16 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(await rowsOf(client, `SELECT relname FROM pg_class WHERE relnamespace = 'occupied'::regnamespace`)).toEqual(['(something)']);
     // replace => true replaces what has the restored table's name and leaves the rest
     await client.query(`CREATE TABLE occupied.t (stale boolean)`);
-    await client.query(`SELECT chronicle.restore_table_state('bad1', 'bad.t', 'occupied', replace => true)`);
+    await client.query('BEGIN');
+    try {
+      await client.query(`SELECT chronicle.restore_table_state('bad1', 'bad.t', 'occupied', replace => true)`);
+      // dropping the old occupied.t logged no pre-image of the audited bad.t, nor locked it against readers
+      expect(await rowsOf(client, `SELECT mode FROM pg_locks WHERE relation = 'bad.t'::regclass AND pid = pg_backend_pid() AND mode <> 'AccessShareLock'`)).toEqual([]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
     expect(await rowsOf(client, 'SELECT * FROM occupied.t')).toEqual(['(1,x)']);
     expect(await rowsOf(client, `SELECT relname FROM pg_class WHERE relnamespace = 'occupied'::regnamespace AND relkind = 'r'`)).toEqual(['(something)', '(t)']);
     // a change of the row key after the point cannot be crossed

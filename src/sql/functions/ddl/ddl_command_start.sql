@@ -15,9 +15,11 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
     v_words text[];
+    v_names text[];
     v_target record;
 BEGIN
     v_words := chronicle.ddl_query_identifiers(pg_catalog.current_query());
+    v_names := chronicle.ddl_query_relation_names(pg_catalog.current_query());
     -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
     -- ddl_command_end to compare (a fixed setting name, local to the transaction).
     IF TG_TAG = 'ALTER TABLE'
@@ -44,7 +46,7 @@ BEGIN
 
     IF TG_TAG = 'ALTER TABLE' THEN
         IF v_words @> ARRAY['detach', 'concurrently'] THEN
-            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_words, false) AS r WHERE r.is_table) THEN
+            IF EXISTS (SELECT FROM chronicle.ddl_named_relations(v_names, false) AS r WHERE r.is_table) THEN
                 RAISE EXCEPTION 'chronicle cannot capture DETACH PARTITION ... CONCURRENTLY of an audited table'
                     USING ERRCODE = '0A000',
                           HINT = 'Run ALTER TABLE ... DETACH PARTITION without CONCURRENTLY: the rows that leave the table are then logged in the same transaction.';
@@ -57,7 +59,7 @@ BEGIN
         FOR v_target IN
             SELECT r.table_id, r.relation, n.nspname, c.relname,
                    pg_catalog.array_agg(a.attname ORDER BY a.attnum) AS columns
-            FROM chronicle.ddl_named_relations(v_words, false) AS r
+            FROM chronicle.ddl_named_relations(v_names, false) AS r
             JOIN chronicle.audit_table_log AS v ON v.table_id = r.table_id AND v.valid_until IS NULL
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
@@ -93,14 +95,22 @@ BEGIN
         RETURN;
     END IF;
 
-    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name, or by
-    -- its schema's), and of each leaf partition of an audited table reached through a named
-    -- partition (or partitioned partition), when its table is not named itself.
+    -- chronicle's restore drops the tables it restored earlier, never audited ones (it refuses a
+    -- target schema holding any): no pre-image. Setting this anywhere else only gets a DROP of an
+    -- audited table refused (ddl_sql_drop), never unlogged.
+    IF TG_TAG = 'DROP TABLE' AND pg_catalog.current_setting('chronicle.ddl_restore_drop', true) = 'on' THEN
+        RETURN;
+    END IF;
+
+    -- DROP TABLE, DROP SCHEMA: the whole rows of each audited table named (by its own name,
+    -- qualified or not, or by its schema's), and of each leaf partition of an audited table
+    -- reached through a named partition (or partitioned partition), when its table is not named
+    -- itself.
     FOR v_target IN
         WITH named AS (
             -- only relations the asking role may drop (as a member of their owner, or of their
             -- schema's owner for DROP SCHEMA): nobody else gets a table locked and read by naming it
-            SELECT r.* FROM chronicle.ddl_named_relations(v_words, TG_TAG = 'DROP SCHEMA') AS r
+            SELECT r.* FROM chronicle.ddl_named_relations(v_names, TG_TAG = 'DROP SCHEMA') AS r
             JOIN pg_catalog.pg_class AS c ON c.oid = r.relation
             JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
             WHERE pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER')

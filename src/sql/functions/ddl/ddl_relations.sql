@@ -18,6 +18,42 @@ $function$;
 COMMENT ON FUNCTION chronicle.ddl_query_identifiers(text) IS
     'Internal, for DDL capture: the identifiers a query text names (a hint for which audited tables a DDL statement may change).';
 
+-- The names of relations a query text may mean, as candidates for the audited tables a DDL
+-- statement may drop or alter: each identifier written alone (as written and, unquoted, folded to
+-- lower case), and each pair written qualified, a.b, as format('%I.%I', a, b). A part of a
+-- qualified name is not a name of its own, so DROP TABLE staging.orders never means public.orders.
+-- A hint only, like ddl_query_identifiers.
+CREATE OR REPLACE FUNCTION chronicle.ddl_query_relation_names(query text)
+RETURNS text[]
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    WITH chains AS (
+        SELECT c.n, c.chain[1] AS chain
+        FROM pg_catalog.regexp_matches(coalesce(query, ''),
+                 '(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))*', 'g')
+             WITH ORDINALITY AS c(chain, n)
+    ), parts AS (
+        SELECT ch.n, p.i, p.part
+        FROM chains AS ch,
+             pg_catalog.regexp_matches(ch.chain, '"((?:[^"]|"")+)"|([[:alpha:]_][[:alnum:]_$]*)', 'g') WITH ORDINALITY AS p(part, i)
+    ), spellings AS (
+        SELECT x.n, x.i, w.word, pg_catalog.max(x.i) OVER (PARTITION BY x.n) AS parts
+        FROM parts AS x,
+             LATERAL (SELECT pg_catalog.replace(x.part[1], '""', '"') WHERE x.part[1] IS NOT NULL
+                      UNION SELECT x.part[2] WHERE x.part[2] IS NOT NULL
+                      UNION SELECT pg_catalog.lower(x.part[2]) WHERE x.part[2] IS NOT NULL) AS w(word)
+    )
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT x.name), '{}')
+    FROM (SELECT s.word FROM spellings AS s WHERE s.parts = 1
+          UNION ALL
+          SELECT pg_catalog.format('%I.%I', a.word, b.word) FROM spellings AS a JOIN spellings AS b ON b.n = a.n AND b.i = a.i + 1) AS x(name)
+$function$;
+
+COMMENT ON FUNCTION chronicle.ddl_query_relation_names(text) IS
+    'Internal, for DDL capture: the relation names a query text names, alone or schema-qualified (a hint for which audited tables a DDL statement may change).';
+
 -- Every relation that carries the capture triggers of a currently audited table: the table itself,
 -- its partitions, and partitions detached since (they keep the triggers until DDL capture sees the
 -- detach). Found through the triggers rather than by name, so a table renamed or moved by the
@@ -56,8 +92,9 @@ COMMENT ON FUNCTION chronicle.ddl_audited_relations() IS
     'Internal, for DDL capture: the relations carrying the capture triggers of each audited table, and which of them is the table.';
 
 -- The relations carrying the capture triggers of a currently audited table whose name (or, with
--- by_schema, whose schema's name) is one of names: found through the catalog indexes, so a DDL
--- statement that names no audited table costs next to nothing however many tables are audited.
+-- by_schema, whose schema's name) is one of names, or whose qualified name is (as
+-- ddl_query_relation_names writes it): found through the catalog indexes, so a DDL statement that
+-- names no audited table costs next to nothing however many tables are audited.
 CREATE OR REPLACE FUNCTION chronicle.ddl_named_relations(names text[], by_schema boolean)
 RETURNS TABLE (table_id integer, relation regclass, is_table boolean)
 LANGUAGE plpgsql
@@ -75,6 +112,14 @@ BEGIN
       ON v.valid_until IS NULL AND v.table_id = pg_catalog.substr(p.proname, 9)::integer
     WHERE c.oid IN (SELECT x.oid FROM pg_catalog.pg_class AS x
                     WHERE NOT by_schema AND x.relname = ANY (names::name[])
+                    UNION ALL
+                    SELECT x.oid FROM pg_catalog.pg_class AS x
+                    JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace
+                    WHERE NOT by_schema
+                      -- the relation part of each name written as format('%I.%I') does (only those parse)
+                      AND x.relname = ANY (ARRAY(SELECT (pg_catalog.parse_ident(q))[2]::name FROM pg_catalog.unnest(names) AS q
+                                                 WHERE q ~ '^("([^"]|"")+"|[a-z_][a-z0-9_]*)\.("([^"]|"")+"|[a-z_][a-z0-9_]*)$'))
+                      AND pg_catalog.format('%I.%I', n.nspname, x.relname) = ANY (names)
                     UNION ALL
                     SELECT x.oid FROM pg_catalog.pg_class AS x
                     JOIN pg_catalog.pg_namespace AS n ON n.oid = x.relnamespace

@@ -50,6 +50,7 @@ DECLARE
     v_target regclass;
     v_existing text;
     v_drop record;
+    v_previous_setting text;
     v_constraint record;
 BEGIN
     IF v_mode IS NULL OR v_mode NOT IN ('TABLE', 'VIEW') THEN
@@ -94,6 +95,9 @@ BEGIN
                 USING ERRCODE = 'duplicate_schema', DETAIL = 'It holds ' || v_existing || '.',
                       HINT = 'Restore into a new schema, or pass replace => true to replace the tables and views of the same names.';
         END IF;
+        -- what is dropped here is not audited (checked above): no pre-image (ddl_command_start)
+        v_previous_setting := pg_catalog.current_setting('chronicle.ddl_restore_drop', true);
+        PERFORM pg_catalog.set_config('chronicle.ddl_restore_drop', 'on', true);
         FOR v_drop IN SELECT c.oid::regclass AS relation, c.relkind
                       FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
                       WHERE n.nspname = target_schema AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY (v_names) LOOP
@@ -101,6 +105,7 @@ BEGIN
                                       CASE v_drop.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
                                                           WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, v_drop.relation);
         END LOOP;
+        PERFORM pg_catalog.set_config('chronicle.ddl_restore_drop', coalesce(v_previous_setting, ''), true);
     ELSE
         EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
     END IF;

@@ -264,9 +264,13 @@ SELECT %5$s
 FROM %6$s AS chronicle_row
 LEFT JOIN overlay AS o ON %7$s$query$,
         table_id, cut::text,
-        pg_catalog.string_agg(pg_catalog.format('(r.row_key ->> %L)::%s AS k%s', k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
+        -- integer keys straight from their JSON numbers (jsonb casts to them), others from their text
+        pg_catalog.string_agg(pg_catalog.format(CASE WHEN key_types[k.ord] IN ('smallint', 'integer', 'bigint') THEN '(r.row_key -> %L)::%s AS k%s'
+                                                     ELSE '(r.row_key ->> %L)::%s AS k%s' END, k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
         CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
-        (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
+        -- key columns are never in old_data here (no entry moved a row)
+        (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (key_columns) THEN pg_catalog.format('chronicle_row.%I', a.attname)
+                                           WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
                                            THEN pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                                            ELSE pg_catalog.format('CASE WHEN o.old_data ? %L THEN %s ELSE chronicle_row.%I END',
                                                                   a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod), a.attname) END
