@@ -2211,6 +2211,32 @@ AS $function$
     SELECT * FROM chronicle.as_of_cut(relation, chronicle.cut(point))
 $function$;
 
+-- The jsonb of a row of a state in the table's shape then (a row of state_query(..., 'then')
+-- named row_alias), with values as the log writes them: to_jsonb's form, or the text form where
+-- to_jsonb would lose part of a value (float -0, array lower bounds; see capture_value.sql), so
+-- that jsonb_populate_record reads every value back exactly. Run it with the settings of the
+-- capture (extra_float_digits and the others), as state_rows_jsonb and state_row do.
+CREATE FUNCTION chronicle.state_jsonb_expression(table_id integer, cut chronicle.cut, row_alias text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_corrections text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+               x.condition, x.column_name, x.value), '' ORDER BY x.n)
+    INTO v_corrections
+    FROM (SELECT c.n, c.column_name, pg_catalog.format('%s.%I', row_alias, c.column_name) AS value,
+                 chronicle.capture_lossy_condition(c.data_type::pg_catalog.regtype, pg_catalog.format('%s.%I', row_alias, c.column_name)) AS condition
+          FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)) AS x
+    WHERE x.condition IS NOT NULL;
+    RETURN pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias, coalesce(v_corrections, ''));
+END
+$function$;
+
 -- The rows of an audited table at a cut as jsonb, in the table's shape then: the columns of the
 -- time under their names of the time (columns not logged are null).
 CREATE FUNCTION chronicle.state_rows_jsonb(table_id integer, cut chronicle.cut)
@@ -2227,7 +2253,8 @@ SET lc_monetary = 'C'
 SET work_mem = '64MB'
 AS $function$
 BEGIN
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT %s FROM (%s) AS s', chronicle.state_jsonb_expression(table_id, cut, 's'),
+                                           chronicle.state_query(table_id, cut, 'then'));
 END
 $function$;
 
@@ -2264,6 +2291,7 @@ COMMENT ON FUNCTION chronicle.as_of(anyelement, text) IS
     'The rows of an audited table at a point (a mark name or a timestamp), in today''s row type: SELECT * FROM chronicle.as_of(NULL::public.orders, ''2026-11-01'').';
 COMMENT ON FUNCTION chronicle.as_of(anyelement, timestamptz) IS 'The rows of an audited table at a timestamp, in today''s row type.';
 COMMENT ON FUNCTION chronicle.as_of(anyelement, bigint) IS 'The rows of an audited table right after a transaction (a transaction_log id), in today''s row type.';
+COMMENT ON FUNCTION chronicle.state_jsonb_expression(integer, chronicle.cut, text) IS 'Internal: the jsonb of a row of a state in its shape then, values as the log writes them.';
 COMMENT ON FUNCTION chronicle.state_rows_jsonb(integer, chronicle.cut) IS 'Internal: the rows of an audited table at a cut, as jsonb in its shape then.';
 COMMENT ON FUNCTION chronicle.restore_recordset(regclass, text) IS
     'The rows of an audited table at a point (a mark name or a timestamp), as jsonb in the table''s shape then.';
@@ -2693,13 +2721,14 @@ BEGIN
     SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) INTO v_relation
     FROM chronicle.audit_table_log AS v WHERE v.table_id = state_row.table_id AND v.valid_until IS NULL;
     IF v_relation IS NOT NULL THEN
-        -- a row of NULLs is no row: its key is never NULL
-        EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(r.*) FROM chronicle.state_row_fast(NULL::%s, $1, $2, $3, $4) AS r WHERE r.%I IS NOT NULL',
-                                  v_relation, v_version.key_columns[1])
+        -- a row of NULLs is no row: its key is never NULL (its key columns may have other names
+        -- now, so no column is named); values as the log writes them (see state_jsonb_expression)
+        EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(r.*)%s FROM chronicle.state_row_fast(NULL::%s, $1, $2, $3, $4) AS r WHERE NOT (r IS NULL)',
+                                  chronicle.capture_row_corrections(v_relation, 'r', '{}'), v_relation)
         INTO v_result USING table_id, cut, v_version, v_key;
     END IF;
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s.*)') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's')) INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
@@ -5388,6 +5417,7 @@ REVOKE ALL ON FUNCTION
     chronicle.as_of(anyelement, text),
     chronicle.as_of(anyelement, timestamptz),
     chronicle.as_of(anyelement, bigint),
+    chronicle.state_jsonb_expression(integer, chronicle.cut, text),
     chronicle.state_rows_jsonb(integer, chronicle.cut),
     chronicle.restore_recordset(regclass, text),
     chronicle.restore_recordset(regclass, timestamptz),
@@ -5406,6 +5436,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.as_of(anyelement, text),
     chronicle.as_of(anyelement, timestamptz),
     chronicle.as_of(anyelement, bigint),
+    chronicle.state_jsonb_expression(integer, chronicle.cut, text),
     chronicle.state_rows_jsonb(integer, chronicle.cut),
     chronicle.restore_recordset(regclass, text),
     chronicle.restore_recordset(regclass, timestamptz),

@@ -85,6 +85,32 @@ AS $function$
     SELECT * FROM chronicle.as_of_cut(relation, chronicle.cut(point))
 $function$;
 
+-- The jsonb of a row of a state in the table's shape then (a row of state_query(..., 'then')
+-- named row_alias), with values as the log writes them: to_jsonb's form, or the text form where
+-- to_jsonb would lose part of a value (float -0, array lower bounds; see capture_value.sql), so
+-- that jsonb_populate_record reads every value back exactly. Run it with the settings of the
+-- capture (extra_float_digits and the others), as state_rows_jsonb and state_row do.
+CREATE OR REPLACE FUNCTION chronicle.state_jsonb_expression(table_id integer, cut chronicle.cut, row_alias text)
+RETURNS text
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_corrections text;
+BEGIN
+    SELECT pg_catalog.string_agg(pg_catalog.format(
+               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+               x.condition, x.column_name, x.value), '' ORDER BY x.n)
+    INTO v_corrections
+    FROM (SELECT c.n, c.column_name, pg_catalog.format('%s.%I', row_alias, c.column_name) AS value,
+                 chronicle.capture_lossy_condition(c.data_type::pg_catalog.regtype, pg_catalog.format('%s.%I', row_alias, c.column_name)) AS condition
+          FROM chronicle.state_columns(table_id, cut) WITH ORDINALITY AS c(column_name, data_type, logged, current_name, n)) AS x
+    WHERE x.condition IS NOT NULL;
+    RETURN pg_catalog.format('(pg_catalog.to_jsonb(%s.*)%s)', row_alias, coalesce(v_corrections, ''));
+END
+$function$;
+
 -- The rows of an audited table at a cut as jsonb, in the table's shape then: the columns of the
 -- time under their names of the time (columns not logged are null).
 CREATE OR REPLACE FUNCTION chronicle.state_rows_jsonb(table_id integer, cut chronicle.cut)
@@ -101,7 +127,8 @@ SET lc_monetary = 'C'
 SET work_mem = '64MB'
 AS $function$
 BEGIN
-    RETURN QUERY EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(s.*) FROM (%s) AS s', chronicle.state_query(table_id, cut, 'then'));
+    RETURN QUERY EXECUTE pg_catalog.format('SELECT %s FROM (%s) AS s', chronicle.state_jsonb_expression(table_id, cut, 's'),
+                                           chronicle.state_query(table_id, cut, 'then'));
 END
 $function$;
 
@@ -138,6 +165,7 @@ COMMENT ON FUNCTION chronicle.as_of(anyelement, text) IS
     'The rows of an audited table at a point (a mark name or a timestamp), in today''s row type: SELECT * FROM chronicle.as_of(NULL::public.orders, ''2026-11-01'').';
 COMMENT ON FUNCTION chronicle.as_of(anyelement, timestamptz) IS 'The rows of an audited table at a timestamp, in today''s row type.';
 COMMENT ON FUNCTION chronicle.as_of(anyelement, bigint) IS 'The rows of an audited table right after a transaction (a transaction_log id), in today''s row type.';
+COMMENT ON FUNCTION chronicle.state_jsonb_expression(integer, chronicle.cut, text) IS 'Internal: the jsonb of a row of a state in its shape then, values as the log writes them.';
 COMMENT ON FUNCTION chronicle.state_rows_jsonb(integer, chronicle.cut) IS 'Internal: the rows of an audited table at a cut, as jsonb in its shape then.';
 COMMENT ON FUNCTION chronicle.restore_recordset(regclass, text) IS
     'The rows of an audited table at a point (a mark name or a timestamp), as jsonb in the table''s shape then.';

@@ -155,13 +155,14 @@ BEGIN
     SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) INTO v_relation
     FROM chronicle.audit_table_log AS v WHERE v.table_id = state_row.table_id AND v.valid_until IS NULL;
     IF v_relation IS NOT NULL THEN
-        -- a row of NULLs is no row: its key is never NULL
-        EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(r.*) FROM chronicle.state_row_fast(NULL::%s, $1, $2, $3, $4) AS r WHERE r.%I IS NOT NULL',
-                                  v_relation, v_version.key_columns[1])
+        -- a row of NULLs is no row: its key is never NULL (its key columns may have other names
+        -- now, so no column is named); values as the log writes them (see state_jsonb_expression)
+        EXECUTE pg_catalog.format('SELECT pg_catalog.to_jsonb(r.*)%s FROM chronicle.state_row_fast(NULL::%s, $1, $2, $3, $4) AS r WHERE NOT (r IS NULL)',
+                                  chronicle.capture_row_corrections(v_relation, 'r', '{}'), v_relation)
         INTO v_result USING table_id, cut, v_version, v_key;
     END IF;
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', 'pg_catalog.to_jsonb(s.*)') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's')) INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
