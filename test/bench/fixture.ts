@@ -64,6 +64,7 @@ export async function createFixture(client: Client, rows: number): Promise<Bench
     await client.query(format('CREATE TABLE %s (%s) WITH (autovacuum_enabled = off)', table, COLUMNS));
   }
   for (const log of LOG_RELATIONS) await client.query(format('ALTER TABLE %s SET (autovacuum_enabled = off)', log));
+  await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
   await client.query(format('VACUUM (ANALYZE) %s', tables.source));
   return tables;
 }
@@ -74,7 +75,7 @@ export async function createFixture(client: Client, rows: number): Promise<Bench
  */
 export async function resetState(client: Client, tables: BenchTables): Promise<void> {
   await client.query(format('TRUNCATE %s, %s', tables.unaudited, tables.audited));
-  await client.query('SELECT chronicle.drop_table_audit($1::regclass, keep_log => false) FROM chronicle.audited_tables WHERE audited_table = $1::regclass', [tables.audited]);
+  await client.query('SELECT chronicle.drop_table_audit($1::regclass, keep_log => false)', [tables.audited]);
   await client.query(format('TRUNCATE %s', LOG_RELATIONS.join(', ')));
   await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
 }
