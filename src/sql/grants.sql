@@ -222,3 +222,16 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[])
     TO chronicle_viewer;
+
+-- DDL revert (issue 6): internal functions of revert_transactions, for no one else.
+REVOKE ALL ON FUNCTION
+    chronicle.revert_ddl_refusal(text, jsonb),
+    chronicle.revert_action(text),
+    chronicle.revert_logged_value(jsonb),
+    chronicle.revert_ddl_execute(text, regclass),
+    chronicle.revert_ddl_pre_image(integer, regclass, name[]),
+    chronicle.revert_column_definition(chronicle.audit_column_log, boolean),
+    chronicle.revert_create_sequences(chronicle.audit_column_log[]),
+    chronicle.revert_set_sequences(regclass, name[]),
+    chronicle.revert_ddl(bigint)
+    FROM PUBLIC;

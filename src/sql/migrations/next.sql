@@ -57,3 +57,10 @@ SELECT pg_catalog.pg_extension_config_dump('chronicle.mark_id_seq', '');
 CREATE AGGREGATE chronicle.jsonb_merge(jsonb) (SFUNC = pg_catalog.jsonb_concat, STYPE = jsonb);
 COMMENT ON AGGREGATE chronicle.jsonb_merge(jsonb) IS
     'Internal: jsonb || jsonb over the rows, skipping NULLs (the last value of a key wins).';
+
+-- issue 6: DDL revert --------------------------------------------------------------------------
+
+-- A revert that undoes DROP TABLE creates the table again and audits it again under its table_id:
+-- this event starts its new version (its rows follow as an INSERT event), so that reverting the
+-- revert drops it again.
+ALTER TYPE chronicle.event_operation ADD VALUE 'CREATE TABLE';

@@ -175,7 +175,9 @@ BEGIN
         WHERE x.id = v_transaction_id
           AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = v_transaction_id)
           AND NOT EXISTS (SELECT FROM chronicle.audit_table_log AS t WHERE v_transaction_id IN (t.valid_from, t.valid_until))
-          AND NOT EXISTS (SELECT FROM chronicle.audit_column_log AS c WHERE v_transaction_id IN (c.valid_from, c.valid_until));
+          AND NOT EXISTS (SELECT FROM chronicle.audit_column_log AS c WHERE v_transaction_id IN (c.valid_from, c.valid_until))
+          -- (a revert's row, made before the DDL it runs)
+          AND NOT EXISTS (SELECT FROM chronicle.revert_log AS r WHERE r.revert_transaction_id = v_transaction_id);
     END IF;
 END
 $function$;

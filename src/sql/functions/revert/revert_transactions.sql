@@ -55,6 +55,11 @@ DECLARE
     v_detail text;
     v_hint text;
     v_replication_role text;
+    v_relation regclass;
+    v_key_columns name[];
+    v_excluded name[];
+    v_is_new boolean;
+    v_created regclass[] := '{}';
 BEGIN
     IF transaction_ids IS NULL OR pg_catalog.cardinality(transaction_ids) = 0
        OR pg_catalog.array_position(transaction_ids, NULL) IS NOT NULL THEN
@@ -94,25 +99,31 @@ BEGIN
 
     -- The set to revert, with the later transactions it conflicts with when include_later.
     LOOP
-        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (transaction %s)', e.operation, e.transaction_id), ', ') INTO v_bad
+        -- DDL: undone by the inverse DDL where the log holds what it needs (chronicle.revert_ddl);
+        -- any other is refused before anything is changed.
+        SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('event %s of transaction %s: %s', e.id, e.transaction_id,
+                                                                chronicle.revert_ddl_refusal(e.operation::text, e.ddl)), '; ') INTO v_bad
         FROM chronicle.table_event_log AS e
-        WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE');
+        WHERE e.transaction_id = ANY (v_set) AND chronicle.revert_ddl_refusal(e.operation::text, e.ddl) IS NOT NULL;
         IF v_bad IS NOT NULL THEN
-            RAISE EXCEPTION 'cannot revert: the transactions hold events other than data changes: %', v_bad
+            RAISE EXCEPTION 'cannot revert: the transactions hold DDL that cannot be undone: %', v_bad
                 USING ERRCODE = 'feature_not_supported',
-                      HINT = 'Reverting DDL (changes of table structure) is not supported yet; revert the transactions before or after it. Nothing was changed.';
+                      HINT = 'ADD/DROP/RENAME COLUMN, ALTER COLUMN TYPE/DEFAULT/NOT NULL/IDENTITY, RENAME TABLE, SET SCHEMA and DROP TABLE (of a table that is not partitioned) can be reverted; revert the transactions before or after the others, or undo them by hand. Nothing was changed.';
         END IF;
 
         SELECT pg_catalog.array_agg(DISTINCT e.table_id ORDER BY e.table_id), pg_catalog.min(e.id) INTO v_tables, v_min_event
         FROM chronicle.table_event_log AS e
-        WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE');
+        WHERE e.transaction_id = ANY (v_set) AND e.operation::text <> 'BASELINE';
         v_tables := coalesce(v_tables, '{}');
 
+        -- (a table dropped by a logged DROP TABLE is created again by the revert of the drop, which
+        -- is in the set or a conflicting later transaction)
         SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I (table id %s)', v.schema_name, v.table_name, v.table_id), ', ' ORDER BY v.table_id) INTO v_bad
         FROM (SELECT DISTINCT ON (a.table_id) a.* FROM chronicle.audit_table_log AS a
               WHERE a.table_id = ANY (v_tables) ORDER BY a.table_id, a.id DESC) AS v
-        WHERE v.valid_until IS NOT NULL
-           OR pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) IS NULL;
+        WHERE (v.valid_until IS NOT NULL
+               AND NOT EXISTS (SELECT FROM chronicle.table_event_log AS d WHERE d.id = v.valid_until_event AND d.operation = 'DROP TABLE'))
+           OR (v.valid_until IS NULL AND pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) IS NULL);
         IF v_bad IS NOT NULL THEN
             RAISE EXCEPTION 'cannot revert: the transactions changed tables that are no longer audited: %', v_bad
                 USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -124,16 +135,19 @@ BEGIN
         JOIN chronicle.audit_table_log AS v
           ON v.table_id = e.table_id AND NOT v.log_old_data
          AND v.valid_from <= e.transaction_id AND (v.valid_until IS NULL OR v.valid_until >= e.transaction_id)
-        WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('UPDATE', 'DELETE', 'TRUNCATE');
+        WHERE e.transaction_id = ANY (v_set)
+          AND e.operation::text IN ('UPDATE', 'DELETE', 'TRUNCATE', 'DROP COLUMN', 'ALTER COLUMN TYPE', 'DROP TABLE');
         IF v_bad IS NOT NULL THEN
-            RAISE EXCEPTION 'cannot revert: the transactions updated or deleted rows of % while it was audited with log_old_data => false', v_bad
+            RAISE EXCEPTION 'cannot revert: the transactions updated, deleted or dropped data of % while it was audited with log_old_data => false', v_bad
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'Without old data the log cannot tell what the rows were. Audit with log_old_data => true to make later changes revertable. Nothing was changed.';
         END IF;
 
-        SELECT pg_catalog.array_agg(pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) ORDER BY v.table_id)
+        SELECT pg_catalog.array_agg(r.relation ORDER BY v.table_id) FILTER (WHERE r.relation IS NOT NULL)
         INTO v_relations
-        FROM chronicle.audit_table_log AS v WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
+        FROM chronicle.audit_table_log AS v
+        CROSS JOIN LATERAL pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS r(relation)
+        WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
         v_relations := coalesce(v_relations, '{}');
         IF pg_catalog.cardinality(v_relations) > 0 THEN
             -- No other writer between the conflict check and the end of the revert.
@@ -148,7 +162,7 @@ BEGIN
         EXIT WHEN v_min_event IS NULL OR NOT EXISTS (
             SELECT FROM chronicle.table_event_log AS e
             WHERE e.id > v_min_event AND e.table_id = ANY (v_tables) AND e.transaction_id <> ALL (v_set)
-              AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'));
+              AND e.operation::text <> 'BASELINE');
 
         DROP TABLE IF EXISTS pg_temp.chronicle_revert_conflicts;
         CREATE TEMPORARY TABLE chronicle_revert_conflicts ON COMMIT DROP AS
@@ -185,6 +199,21 @@ BEGIN
         WHERE NOT (m.op = 'UPDATE' AND l.op = 'UPDATE' AND m.row_key = m.old_key AND l.row_key = l.old_key
                    AND l.old_data IS NOT NULL  -- (without old data, the later UPDATE's columns are unknown)
                    AND (force OR NOT m.old_data ?| ARRAY(SELECT pg_catalog.jsonb_object_keys(l.old_data))));
+        -- Structure: a later transaction that changed a table after the reverted ones changed its
+        -- structure, or that changed the structure of a table the reverted ones changed, conflicts
+        -- (its changes were made to, or made, another shape of the table).
+        INSERT INTO pg_temp.chronicle_revert_conflicts (name, row_key, reverted, reverted_operation, later, later_operation)
+        SELECT DISTINCT ON (l.table_id, l.transaction_id)
+               (SELECT pg_catalog.format('%I.%I', a.schema_name, a.table_name) FROM chronicle.audit_table_log AS a
+                WHERE a.table_id = l.table_id ORDER BY a.id DESC LIMIT 1),
+               NULL::jsonb, m.transaction_id, m.operation::text, l.transaction_id, l.operation::text
+        FROM chronicle.table_event_log AS m
+        JOIN chronicle.table_event_log AS l ON l.table_id = m.table_id AND l.id > m.id
+        WHERE m.transaction_id = ANY (v_set) AND m.operation::text <> 'BASELINE'
+          AND l.id > v_min_event AND l.transaction_id <> ALL (v_set) AND l.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')
+          AND (m.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+               OR l.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'))
+        ORDER BY l.table_id, l.transaction_id, m.id;
 
         SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT c.later ORDER BY c.later) INTO v_count, v_later
         FROM pg_temp.chronicle_revert_conflicts AS c;
@@ -197,11 +226,12 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        SELECT pg_catalog.string_agg(pg_catalog.format('%s row %s: reverted transaction %s (%s), later transaction %s (%s)',
-                                                       c.name, c.row_key, c.reverted, c.reverted_operation, c.later, c.later_operation),
-                                     E'\n' ORDER BY c.name, c.row_key::text, c.later)
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s %s: reverted transaction %s (%s), later transaction %s (%s)',
+                                                       c.name, coalesce('row ' || c.row_key::text, 'structure'), c.reverted,
+                                                       c.reverted_operation, c.later, c.later_operation),
+                                     E'\n' ORDER BY c.name, c.row_key::text NULLS FIRST, c.later)
         INTO v_bad
-        FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text, later LIMIT 20) AS c;
+        FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text NULLS FIRST, later LIMIT 20) AS c;
         RAISE EXCEPTION 'cannot revert: later transactions % changed % rows changed by the reverted transactions', v_later, v_count
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = v_bad || CASE WHEN v_count > 20 THEN E'\n...' ELSE '' END,
@@ -235,24 +265,50 @@ BEGIN
     -- Newest first: transactions in the order of their last events, each one's events in the
     -- order its statements ran (docs/log-tables.md, "Order of changes"), all reversed.
     FOR v_event IN
-        SELECT e.id, e.transaction_id, e.operation::text AS op, v.key_columns, v.excluded_columns,
-               pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS relation
+        SELECT e.id, e.transaction_id, e.table_id, e.operation::text AS op
         FROM (SELECT e.*, pg_catalog.max(e.id) OVER (PARTITION BY e.transaction_id) AS last_event
               FROM chronicle.table_event_log AS e
-              WHERE e.transaction_id = ANY (v_set) AND e.operation::text IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')) AS e
-        JOIN chronicle.audit_table_log AS v ON v.table_id = e.table_id AND v.valid_until IS NULL
+              WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')) AS e
         ORDER BY e.last_event DESC, e.statement_order DESC, e.nesting_depth DESC, e.id DESC
     LOOP
+        -- the table as it is now (undoing DDL renames, moves, drops and creates it)
+        v_relation := NULL;
+        v_key_columns := NULL;
+        v_excluded := NULL;
+        SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)), v.key_columns, v.excluded_columns
+        INTO v_relation, v_key_columns, v_excluded
+        FROM chronicle.audit_table_log AS v WHERE v.table_id = v_event.table_id AND v.valid_until IS NULL;
         reverted_transaction_id := v_event.transaction_id;
         event_id := v_event.id;
-        table_name := v_event.relation;
-        action := CASE v_event.op WHEN 'INSERT' THEN 'DELETE' WHEN 'UPDATE' THEN 'UPDATE' ELSE 'INSERT' END;
+        table_name := v_relation;
+        action := chronicle.revert_action(v_event.op);
+        IF v_event.op NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') THEN
+            IF dry_run THEN
+                row_count := 0;
+                IF v_event.op IN ('DROP COLUMN', 'ALTER COLUMN TYPE', 'DROP TABLE') THEN
+                    SELECT pg_catalog.count(*) INTO row_count FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+                END IF;
+            ELSE
+                SELECT d.relation, d.row_count, d.created INTO v_relation, row_count, v_is_new FROM chronicle.revert_ddl(v_event.id) AS d;
+                IF v_is_new THEN
+                    v_created := v_created || v_relation;
+                END IF;
+                table_name := CASE WHEN v_event.op = 'CREATE TABLE' THEN NULL ELSE v_relation END;
+            END IF;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
         IF dry_run THEN
             SELECT pg_catalog.count(*) INTO row_count FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
             RETURN NEXT;
             CONTINUE;
         END IF;
-        v_key_condition := chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', '(s.k)');
+        IF v_relation IS NULL THEN
+            RAISE EXCEPTION 'cannot revert event % (%) of transaction %: the table (table id %) does not exist', v_event.id, v_event.op, v_event.transaction_id, v_event.table_id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'The table was dropped or renamed without being logged. Nothing was changed.';
+        END IF;
+        v_key_condition := chronicle.revert_key_condition(v_relation, v_key_columns, 't', '(s.k)');
 
         IF v_event.op = 'INSERT' THEN
             SELECT pg_catalog.count(*) INTO v_expected FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
@@ -261,7 +317,7 @@ BEGIN
                 USING chronicle.row_log AS r
                 CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS p
                 WHERE r.event_id = $1 AND %2$s$sql$,
-                v_event.relation, chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
+                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
             USING v_event.id;
             GET DIAGNOSTICS v_done = ROW_COUNT;
 
@@ -271,7 +327,7 @@ BEGIN
             SELECT pg_catalog.array_agg(c::name ORDER BY c) INTO v_changed
             FROM (SELECT r.old_data FROM chronicle.row_log AS r WHERE r.event_id = v_event.id LIMIT 1) AS one,
                  LATERAL pg_catalog.jsonb_object_keys(one.old_data) AS c;
-            SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE r.old_data ?| v_event.key_columns::text[]),
+            SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE r.old_data ?| v_key_columns::text[]),
                    pg_catalog.bool_and(r.old_data ?& v_changed::text[] AND r.old_data - v_changed::text[] = '{}'::jsonb)
             INTO v_expected, v_moving, v_uniform
             FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
@@ -283,14 +339,14 @@ BEGIN
             SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') INTO v_bad
             FROM pg_catalog.unnest(v_changed) AS c
             WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
-                              WHERE a.attrelid = v_event.relation AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+                              WHERE a.attrelid = v_relation AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
             IF v_bad IS NOT NULL THEN
-                RAISE EXCEPTION 'cannot revert event % of transaction %: % has no column % any more', v_event.id, v_event.transaction_id, v_event.relation, v_bad
+                RAISE EXCEPTION 'cannot revert event % of transaction %: % has no column % any more', v_event.id, v_event.transaction_id, v_relation, v_bad
                     USING ERRCODE = 'object_not_in_prerequisite_state',
                           HINT = 'The table''s structure changed since; reverting across DDL is not supported yet. Nothing was changed.';
             END IF;
             SELECT pg_catalog.array_agg(c ORDER BY c) INTO v_columns
-            FROM pg_catalog.unnest(chronicle.revert_columns(v_event.relation, '{}', false)) AS c WHERE c = ANY (v_changed);
+            FROM pg_catalog.unnest(chronicle.revert_columns(v_relation, '{}', false)) AS c WHERE c = ANY (v_changed);
             -- Each entry sets back the columns of its old_data: all of v_columns when every entry
             -- names the same ones, else each column only where the entry names it.
             v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
@@ -311,10 +367,10 @@ BEGIN
                     FROM chronicle.row_log AS r
                     CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
                     WHERE r.event_id = $1 %3$s AND %4$s$sql$,
-                    v_event.relation, v_sql,
+                    v_relation, v_sql,
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
-                    chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 't', 'p'))
-                USING v_event.id, v_event.key_columns::text[];
+                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
+                USING v_event.id, v_key_columns::text[];
                 GET DIAGNOSTICS v_done = ROW_COUNT;
             END IF;
             IF v_moving > 0 THEN
@@ -324,7 +380,7 @@ BEGIN
                                                    pg_catalog.string_agg(pg_catalog.format('CASE WHEN s.o ? %L THEN (s.p).%I ELSE t.%I END', c, c, c), ', ' ORDER BY o))
                           FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
                 SELECT pg_catalog.array_agg(r.row_key) INTO v_pending
-                FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_event.key_columns::text[];
+                FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_key_columns::text[];
                 LOOP
                     EXECUTE pg_catalog.format($sql$
                         WITH s AS MATERIALIZED (
@@ -339,8 +395,8 @@ BEGIN
                             RETURNING s.rk
                         )
                         SELECT pg_catalog.array_agg(u.rk) FROM u$sql$,
-                        v_event.relation, v_sql, v_key_condition,
-                        chronicle.revert_key_condition(v_event.relation, v_event.key_columns, 'x', '(s.p)'))
+                        v_relation, v_sql, v_key_condition,
+                        chronicle.revert_key_condition(v_relation, v_key_columns, 'x', '(s.p)'))
                     INTO v_moved USING v_event.id, v_pending;
                     EXIT WHEN v_moved IS NULL;
                     v_done := v_done + pg_catalog.cardinality(v_moved);
@@ -350,13 +406,13 @@ BEGIN
             END IF;
 
         ELSE -- DELETE, TRUNCATE
-            v_columns := chronicle.revert_columns(v_event.relation, v_event.excluded_columns, true);
+            v_columns := chronicle.revert_columns(v_relation, v_excluded, true);
             EXECUTE pg_catalog.format($sql$
                 INSERT INTO %1$s AS t (%2$s) OVERRIDING SYSTEM VALUE
                 SELECT %3$s FROM chronicle.row_log AS r
                 CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.old_data) AS p
                 WHERE r.event_id = $1$sql$,
-                v_event.relation,
+                v_relation,
                 (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)),
                 (SELECT pg_catalog.string_agg('p.' || pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)))
             USING v_event.id;
@@ -366,7 +422,7 @@ BEGIN
 
         IF v_done <> v_expected THEN
             RAISE EXCEPTION 'cannot revert event % (%) of transaction % on %: % of its % rows are not as it left them',
-                    v_event.id, v_event.op, v_event.transaction_id, v_event.relation, v_expected - v_done, v_expected
+                    v_event.id, v_event.op, v_event.transaction_id, v_relation, v_expected - v_done, v_expected
                 USING ERRCODE = 'object_not_in_prerequisite_state',
                       HINT = 'The table was changed without being logged (while not audited, or with its capture triggers disabled), so the log no longer describes its rows. Nothing was changed.';
         END IF;
@@ -376,7 +432,16 @@ BEGIN
 
     IF NOT dry_run THEN
         PERFORM chronicle.revert_set_triggers(v_relations, keep_triggers, v_triggers);
-        PERFORM chronicle.revert_check_foreign_keys(v_relations);
+        -- tables the revert created again: their capture triggers fire as usual (ENABLE)
+        FOR v_event IN
+            SELECT t.tgrelid::regclass AS relation, t.tgname
+            FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = ANY (v_created::oid[]) AND t.tgname LIKE 'chronicle\_capture\_%' AND NOT t.tgisinternal AND t.tgenabled <> 'O'
+            ORDER BY t.tgrelid, t.tgname
+        LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', v_event.relation, v_event.tgname);
+        END LOOP;
+        PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
     END IF;
     RETURN;
