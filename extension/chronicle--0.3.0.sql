@@ -2693,15 +2693,56 @@ BEGIN
 END
 $function$;
 
--- The row with the key (its key columns then) from the whole state at the cut, in either shape
--- of state_query, as the query for EXECUTE ... USING key.
-CREATE FUNCTION chronicle.state_row_query(table_id integer, cut chronicle.cut, shape text, result text)
+-- The key slots whose entries decide the row that had key at the cut: its own, and every key a
+-- row moved to from a slot of the set after the cut (an UPDATE that changed a key is logged under
+-- the new key, with the old key columns in old_data). NULL when the shape of the table changed
+-- after the cut (its entries then name key columns otherwise): the caller reads the whole state.
+-- Finding the moves reads the entries after the cut, not the table.
+CREATE FUNCTION chronicle.state_row_slots(table_id integer, cut chronicle.cut, key_columns name[], key jsonb)
+RETURNS jsonb[]
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_slots jsonb[];
+BEGIN
+    IF EXISTS (SELECT FROM chronicle.state_shape_events(table_id, cut)) THEN
+        RETURN NULL;
+    END IF;
+    WITH RECURSIVE later_updates AS MATERIALIZED (
+        SELECT e.id FROM chronicle.table_event_log AS e
+        WHERE e.table_id = state_row_slots.table_id AND e.operation = 'UPDATE'
+          AND e.transaction_id IN (SELECT chronicle.transactions_after(cut))
+    ), moves AS MATERIALIZED (
+        SELECT r.row_key AS new_key,
+               r.row_key || (SELECT pg_catalog.jsonb_object_agg(k, coalesce(r.old_data -> k, r.row_key -> k))
+                             FROM pg_catalog.unnest(key_columns::text[]) AS k) AS old_key
+        FROM chronicle.row_log AS r
+        -- one range scan of the event_id BRIN index, not one per event
+        WHERE r.event_id BETWEEN (SELECT pg_catalog.min(u.id) FROM later_updates AS u) AND (SELECT pg_catalog.max(u.id) FROM later_updates AS u)
+          AND r.event_id = ANY (ARRAY(SELECT u.id FROM later_updates AS u))
+          AND r.old_data ?| key_columns::text[]
+    ), slots(slot) AS (
+        SELECT key
+        UNION
+        SELECT m.new_key FROM moves AS m JOIN slots AS s ON m.old_key = s.slot
+    )
+    SELECT pg_catalog.array_agg(s.slot) INTO v_slots FROM slots AS s;
+    RETURN v_slots;
+END
+$function$;
+
+-- The row with the key (its key columns then) from the state at the cut, in either shape of
+-- state_query, as the query for EXECUTE ... USING key: built from the entries of slots only
+-- (state_row_slots), or from the whole state when slots is NULL.
+CREATE FUNCTION chronicle.state_row_query(table_id integer, cut chronicle.cut, shape text, result text, slots jsonb[])
 RETURNS text
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format('SELECT %s FROM (%s) AS s WHERE %s', result, chronicle.state_query(table_id, cut, shape),
+    SELECT pg_catalog.format('SELECT %s FROM (%s) AS s WHERE %s', result, chronicle.state_query(table_id, cut, shape, slots),
                              pg_catalog.string_agg(pg_catalog.format('s.%I = ($1 ->> %L)::%s',
                                                                      CASE WHEN shape = 'now' THEN c.current_name ELSE c.column_name END,
                                                                      c.column_name, c.data_type), ' AND '))
@@ -2737,7 +2778,9 @@ BEGIN
         INTO v_result USING table_id, cut, v_version, v_key;
     END IF;
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's')) INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's'),
+                                          chronicle.state_row_slots(table_id, cut, v_version.key_columns, v_key))
+        INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
@@ -2758,6 +2801,7 @@ AS $function$
 DECLARE
     v_relation regclass;
     v_table_id integer;
+    v_version chronicle.audit_table_log;
     v_key jsonb;
     v_result ALIAS FOR $0;
 BEGIN
@@ -2770,9 +2814,11 @@ BEGIN
     END IF;
     v_table_id := chronicle.history_table_id(v_relation);
     v_key := chronicle.state_key(v_table_id, cut, key);
-    v_result := chronicle.state_row_fast(relation, v_table_id, cut, chronicle.state_version(v_table_id, cut), v_key);
+    v_version := chronicle.state_version(v_table_id, cut);
+    v_result := chronicle.state_row_fast(relation, v_table_id, cut, v_version, v_key);
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*', chronicle.state_row_slots(v_table_id, cut, v_version.key_columns, v_key))
+        INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
@@ -2844,7 +2890,8 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.state_key(integer, chronicle.cut, jsonb) IS 'Internal: a row key object as the log writes it.';
 COMMENT ON FUNCTION chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb) IS 'Internal: one row of an audited table at a cut read through the key index; NULL when that cannot tell.';
-COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text) IS 'Internal: the query of one row of the whole state at a cut.';
+COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text, jsonb[]) IS 'Internal: the query of one row of the state at a cut, from the entries of some slots or the whole state.';
+COMMENT ON FUNCTION chronicle.state_row_slots(integer, chronicle.cut, name[], jsonb) IS 'Internal: the key slots whose entries decide one row at a cut.';
 COMMENT ON FUNCTION chronicle.state_row(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut, as jsonb in its shape then.';
 COMMENT ON FUNCTION chronicle.restore_record_at(anyelement, jsonb, chronicle.cut) IS 'Internal: restore_record at a cut.';
 COMMENT ON FUNCTION chronicle.restore_record(anyelement, jsonb, text) IS
@@ -3566,7 +3613,7 @@ COMMENT ON FUNCTION chronicle.state_undo_shape(jsonb, text[], text[], text[], in
 --
 -- Values are read back as the capture wrote them: run the query with the settings the capture
 -- functions fix (DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary).
-CREATE FUNCTION chronicle.state_query(table_id integer, cut chronicle.cut, shape text DEFAULT 'then')
+CREATE FUNCTION chronicle.state_query(table_id integer, cut chronicle.cut, shape text DEFAULT 'then', slots jsonb[] DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql
 STABLE
@@ -3692,7 +3739,7 @@ BEGIN
     -- The common case, and the one to be fast: since the cut the table kept its shape and saw
     -- only UPDATEs that kept every row's key. Then the state is each row now with the old values
     -- of its entries laid over it (jsonb_populate_record with the row as its base), no segments.
-    IF v_relation IS NOT NULL AND v_shape_ops IS NULL THEN
+    IF v_relation IS NOT NULL AND v_shape_ops IS NULL AND slots IS NULL THEN
         SELECT pg_catalog.array_agg(e.id), pg_catalog.bool_and(e.operation = 'UPDATE')
         INTO v_later_events, v_updates_only
         FROM chronicle.table_event_log AS e
@@ -3725,6 +3772,7 @@ WITH RECURSIVE later_events AS MATERIALIZED (
     FROM later_events AS ev
     JOIN chronicle.row_log AS r ON r.event_id = ev.event_id
     WHERE r.event_id >= (SELECT pg_catalog.min(l.event_id) FROM later_events AS l)
+    %11$s
 ), keyed AS MATERIALIZED (
     SELECT k.pos, k.class, k.ka, k.old,
            CASE WHEN k.class = 'u' AND k.old ?| %6$L::text[] THEN k.ka || pg_catalog.jsonb_build_object(%7$s) ELSE k.ka END AS kb
@@ -3777,7 +3825,11 @@ WITH RECURSIVE later_events AS MATERIALIZED (
         v_select_changed,
         CASE WHEN v_relation IS NULL THEN ''
              ELSE pg_catalog.format('UNION ALL SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT FROM segments AS s WHERE s.segment = 0 AND %s)',
-                                    v_select_untouched, v_relation, v_live_join) END);
+                                    v_select_untouched, v_relation, v_live_join) END,
+        -- only the entries of some slots (found through the row_log key index)
+        CASE WHEN slots IS NULL THEN ''
+             ELSE pg_catalog.format('AND r.table_id = %s AND pg_catalog.jsonb_hash(r.row_key) = ANY (%L::integer[]) AND r.row_key = ANY (%L::jsonb[])',
+                                    table_id, (SELECT pg_catalog.array_agg(pg_catalog.jsonb_hash(x)) FROM pg_catalog.unnest(slots) AS x), slots) END);
 END
 $function$;
 
@@ -3859,7 +3911,7 @@ COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer) IS
     'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
 COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
     'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';
-COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text) IS
+COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text, jsonb[]) IS
     'Internal, for time travel: the SQL of an audited table''s rows at a cut, in its shape then or today''s row type.';
 
 -- ==== functions (src/sql/functions/history/table_diff.sql)
@@ -5953,7 +6005,7 @@ REVOKE ALL ON FUNCTION
     chronicle.state_columns(integer, chronicle.cut),
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
-    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
     chronicle.state_json_value(regclass, name, oid, integer),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
@@ -5972,7 +6024,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.state_columns(integer, chronicle.cut),
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
-    chronicle.state_query(integer, chronicle.cut, text),
+    chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
     chronicle.state_json_value(regclass, name, oid, integer),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
@@ -6013,7 +6065,8 @@ GRANT EXECUTE ON FUNCTION
 REVOKE ALL ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
     chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
-    chronicle.state_row_query(integer, chronicle.cut, text, text),
+    chronicle.state_row_query(integer, chronicle.cut, text, text, jsonb[]),
+    chronicle.state_row_slots(integer, chronicle.cut, name[], jsonb),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
     chronicle.restore_record(anyelement, jsonb, text),
@@ -6035,7 +6088,8 @@ REVOKE ALL ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     chronicle.state_key(integer, chronicle.cut, jsonb),
     chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb),
-    chronicle.state_row_query(integer, chronicle.cut, text, text),
+    chronicle.state_row_query(integer, chronicle.cut, text, text, jsonb[]),
+    chronicle.state_row_slots(integer, chronicle.cut, name[], jsonb),
     chronicle.state_row(integer, chronicle.cut, jsonb),
     chronicle.restore_record_at(anyelement, jsonb, chronicle.cut),
     chronicle.restore_record(anyelement, jsonb, text),

@@ -118,15 +118,56 @@ BEGIN
 END
 $function$;
 
--- The row with the key (its key columns then) from the whole state at the cut, in either shape
--- of state_query, as the query for EXECUTE ... USING key.
-CREATE OR REPLACE FUNCTION chronicle.state_row_query(table_id integer, cut chronicle.cut, shape text, result text)
+-- The key slots whose entries decide the row that had key at the cut: its own, and every key a
+-- row moved to from a slot of the set after the cut (an UPDATE that changed a key is logged under
+-- the new key, with the old key columns in old_data). NULL when the shape of the table changed
+-- after the cut (its entries then name key columns otherwise): the caller reads the whole state.
+-- Finding the moves reads the entries after the cut, not the table.
+CREATE OR REPLACE FUNCTION chronicle.state_row_slots(table_id integer, cut chronicle.cut, key_columns name[], key jsonb)
+RETURNS jsonb[]
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_slots jsonb[];
+BEGIN
+    IF EXISTS (SELECT FROM chronicle.state_shape_events(table_id, cut)) THEN
+        RETURN NULL;
+    END IF;
+    WITH RECURSIVE later_updates AS MATERIALIZED (
+        SELECT e.id FROM chronicle.table_event_log AS e
+        WHERE e.table_id = state_row_slots.table_id AND e.operation = 'UPDATE'
+          AND e.transaction_id IN (SELECT chronicle.transactions_after(cut))
+    ), moves AS MATERIALIZED (
+        SELECT r.row_key AS new_key,
+               r.row_key || (SELECT pg_catalog.jsonb_object_agg(k, coalesce(r.old_data -> k, r.row_key -> k))
+                             FROM pg_catalog.unnest(key_columns::text[]) AS k) AS old_key
+        FROM chronicle.row_log AS r
+        -- one range scan of the event_id BRIN index, not one per event
+        WHERE r.event_id BETWEEN (SELECT pg_catalog.min(u.id) FROM later_updates AS u) AND (SELECT pg_catalog.max(u.id) FROM later_updates AS u)
+          AND r.event_id = ANY (ARRAY(SELECT u.id FROM later_updates AS u))
+          AND r.old_data ?| key_columns::text[]
+    ), slots(slot) AS (
+        SELECT key
+        UNION
+        SELECT m.new_key FROM moves AS m JOIN slots AS s ON m.old_key = s.slot
+    )
+    SELECT pg_catalog.array_agg(s.slot) INTO v_slots FROM slots AS s;
+    RETURN v_slots;
+END
+$function$;
+
+-- The row with the key (its key columns then) from the state at the cut, in either shape of
+-- state_query, as the query for EXECUTE ... USING key: built from the entries of slots only
+-- (state_row_slots), or from the whole state when slots is NULL.
+CREATE OR REPLACE FUNCTION chronicle.state_row_query(table_id integer, cut chronicle.cut, shape text, result text, slots jsonb[])
 RETURNS text
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format('SELECT %s FROM (%s) AS s WHERE %s', result, chronicle.state_query(table_id, cut, shape),
+    SELECT pg_catalog.format('SELECT %s FROM (%s) AS s WHERE %s', result, chronicle.state_query(table_id, cut, shape, slots),
                              pg_catalog.string_agg(pg_catalog.format('s.%I = ($1 ->> %L)::%s',
                                                                      CASE WHEN shape = 'now' THEN c.current_name ELSE c.column_name END,
                                                                      c.column_name, c.data_type), ' AND '))
@@ -162,7 +203,9 @@ BEGIN
         INTO v_result USING table_id, cut, v_version, v_key;
     END IF;
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's')) INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(table_id, cut, 'then', chronicle.state_jsonb_expression(table_id, cut, 's'),
+                                          chronicle.state_row_slots(table_id, cut, v_version.key_columns, v_key))
+        INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
@@ -183,6 +226,7 @@ AS $function$
 DECLARE
     v_relation regclass;
     v_table_id integer;
+    v_version chronicle.audit_table_log;
     v_key jsonb;
     v_result ALIAS FOR $0;
 BEGIN
@@ -195,9 +239,11 @@ BEGIN
     END IF;
     v_table_id := chronicle.history_table_id(v_relation);
     v_key := chronicle.state_key(v_table_id, cut, key);
-    v_result := chronicle.state_row_fast(relation, v_table_id, cut, chronicle.state_version(v_table_id, cut), v_key);
+    v_version := chronicle.state_version(v_table_id, cut);
+    v_result := chronicle.state_row_fast(relation, v_table_id, cut, v_version, v_key);
     IF v_result IS NULL THEN
-        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*') INTO v_result USING v_key;
+        EXECUTE chronicle.state_row_query(v_table_id, cut, 'now', 's.*', chronicle.state_row_slots(v_table_id, cut, v_version.key_columns, v_key))
+        INTO v_result USING v_key;
     END IF;
     RETURN v_result;
 END
@@ -269,7 +315,8 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.state_key(integer, chronicle.cut, jsonb) IS 'Internal: a row key object as the log writes it.';
 COMMENT ON FUNCTION chronicle.state_row_fast(anyelement, integer, chronicle.cut, chronicle.audit_table_log, jsonb) IS 'Internal: one row of an audited table at a cut read through the key index; NULL when that cannot tell.';
-COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text) IS 'Internal: the query of one row of the whole state at a cut.';
+COMMENT ON FUNCTION chronicle.state_row_query(integer, chronicle.cut, text, text, jsonb[]) IS 'Internal: the query of one row of the state at a cut, from the entries of some slots or the whole state.';
+COMMENT ON FUNCTION chronicle.state_row_slots(integer, chronicle.cut, name[], jsonb) IS 'Internal: the key slots whose entries decide one row at a cut.';
 COMMENT ON FUNCTION chronicle.state_row(integer, chronicle.cut, jsonb) IS 'Internal: one row of an audited table at a cut, as jsonb in its shape then.';
 COMMENT ON FUNCTION chronicle.restore_record_at(anyelement, jsonb, chronicle.cut) IS 'Internal: restore_record at a cut.';
 COMMENT ON FUNCTION chronicle.restore_record(anyelement, jsonb, text) IS

@@ -18,7 +18,7 @@
 --
 -- Values are read back as the capture wrote them: run the query with the settings the capture
 -- functions fix (DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary).
-CREATE OR REPLACE FUNCTION chronicle.state_query(table_id integer, cut chronicle.cut, shape text DEFAULT 'then')
+CREATE OR REPLACE FUNCTION chronicle.state_query(table_id integer, cut chronicle.cut, shape text DEFAULT 'then', slots jsonb[] DEFAULT NULL)
 RETURNS text
 LANGUAGE plpgsql
 STABLE
@@ -144,7 +144,7 @@ BEGIN
     -- The common case, and the one to be fast: since the cut the table kept its shape and saw
     -- only UPDATEs that kept every row's key. Then the state is each row now with the old values
     -- of its entries laid over it (jsonb_populate_record with the row as its base), no segments.
-    IF v_relation IS NOT NULL AND v_shape_ops IS NULL THEN
+    IF v_relation IS NOT NULL AND v_shape_ops IS NULL AND slots IS NULL THEN
         SELECT pg_catalog.array_agg(e.id), pg_catalog.bool_and(e.operation = 'UPDATE')
         INTO v_later_events, v_updates_only
         FROM chronicle.table_event_log AS e
@@ -177,6 +177,7 @@ WITH RECURSIVE later_events AS MATERIALIZED (
     FROM later_events AS ev
     JOIN chronicle.row_log AS r ON r.event_id = ev.event_id
     WHERE r.event_id >= (SELECT pg_catalog.min(l.event_id) FROM later_events AS l)
+    %11$s
 ), keyed AS MATERIALIZED (
     SELECT k.pos, k.class, k.ka, k.old,
            CASE WHEN k.class = 'u' AND k.old ?| %6$L::text[] THEN k.ka || pg_catalog.jsonb_build_object(%7$s) ELSE k.ka END AS kb
@@ -229,7 +230,11 @@ WITH RECURSIVE later_events AS MATERIALIZED (
         v_select_changed,
         CASE WHEN v_relation IS NULL THEN ''
              ELSE pg_catalog.format('UNION ALL SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT FROM segments AS s WHERE s.segment = 0 AND %s)',
-                                    v_select_untouched, v_relation, v_live_join) END);
+                                    v_select_untouched, v_relation, v_live_join) END,
+        -- only the entries of some slots (found through the row_log key index)
+        CASE WHEN slots IS NULL THEN ''
+             ELSE pg_catalog.format('AND r.table_id = %s AND pg_catalog.jsonb_hash(r.row_key) = ANY (%L::integer[]) AND r.row_key = ANY (%L::jsonb[])',
+                                    table_id, (SELECT pg_catalog.array_agg(pg_catalog.jsonb_hash(x)) FROM pg_catalog.unnest(slots) AS x), slots) END);
 END
 $function$;
 
@@ -311,5 +316,5 @@ COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer) IS
     'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
 COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
     'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';
-COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text) IS
+COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text, jsonb[]) IS
     'Internal, for time travel: the SQL of an audited table''s rows at a cut, in its shape then or today''s row type.';
