@@ -498,9 +498,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       const all = new Map<string, unknown[]>();
       const sources = [...marks.map((m) => copyOf(m, model)).map((c) => ({ relation: c.relation, names: keyColumns.map((k) => (c.columns.find((x) => x.column === k) as ColumnThen).name) })),
         { relation: tableName(model), names: model.key }];
+      const now = new Set<string>();
       for (const source of sources) {
         const { rows } = await client.query<{ k: unknown[] }>(`SELECT pg_catalog.jsonb_build_array(${source.names.map((n) => `x.${ident(n)}`).join(', ')}) AS k FROM ${source.relation} AS x`);
         for (const r of rows) all.set(JSON.stringify(r.k), r.k);
+        if (source.relation === tableName(model)) rows.forEach((r) => now.add(JSON.stringify(r.k)));
       }
       for (const m of marks) {
         const c = copyOf(m, model);
@@ -508,7 +510,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         const object = (values: unknown[]) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, values[i]])));
         const { rows } = await client.query<{ k: unknown[] }>(`SELECT pg_catalog.jsonb_build_array(${names.map((n) => `x.${ident(n)}`).join(', ')}) AS k FROM ${c.relation} AS x`);
         const present = new Set(rows.map((r) => JSON.stringify(r.k)));
-        const sample = [...rng.sample(rows.map((r) => r.k), 5), ...rng.sample([...all].filter(([k]) => !present.has(k)).map(([, v]) => v), 4)];
+        // a key of then that is gone now (deleted or moved since), two others of then, two that were not keys then
+        const gone = rng.sample(rows.filter((r) => !now.has(JSON.stringify(r.k))).map((r) => r.k), 1);
+        const sample = [...gone, ...rng.sample(rows.map((r) => r.k).filter((k) => !gone.includes(k)), 2),
+          ...rng.sample([...all].filter(([k]) => !present.has(k)).map(([, v]) => v), 2)];
         for (const values of sample) {
           const key = object(values);
           const there = present.has(JSON.stringify(values));
