@@ -3917,7 +3917,8 @@ COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text, jsonb[])
 -- ==== functions (src/sql/functions/history/table_diff.sql)
 -- What changed in an audited table between two points (docs/time-travel.md, "Differences"): the
 -- two states, matched by the values of their row keys, compared row by row as jsonb. Only the
--- rows that differ are taken apart column by column.
+-- rows that differ are taken apart column by column. Values are compared by their jsonb text,
+-- not by jsonb equality, which takes numbers as equal by value: numeric 1.5 and 1.50 differ.
 CREATE FUNCTION chronicle.table_diff_at(table_id integer, from_cut chronicle.cut, to_cut chronicle.cut)
 RETURNS TABLE (change text, row_key jsonb, old_values jsonb, new_values jsonb)
 LANGUAGE plpgsql
@@ -3946,13 +3947,13 @@ BEGIN
                 ELSE (SELECT pg_catalog.jsonb_object_agg(k, a.data -> k) FROM pg_catalog.unnest(v_to_key) AS k) END,
            CASE WHEN b.data IS NULL THEN NULL WHEN a.data IS NULL THEN b.data
                 ELSE (SELECT pg_catalog.jsonb_object_agg(x.key, x.value) FROM pg_catalog.jsonb_each(b.data) AS x
-                      WHERE NOT (a.data ? x.key AND a.data -> x.key = x.value)) END,
+                      WHERE NOT (a.data ? x.key AND (a.data -> x.key)::text = x.value::text)) END,
            CASE WHEN a.data IS NULL THEN NULL WHEN b.data IS NULL THEN a.data
                 ELSE (SELECT pg_catalog.jsonb_object_agg(x.key, x.value) FROM pg_catalog.jsonb_each(a.data) AS x
-                      WHERE NOT (b.data ? x.key AND b.data -> x.key = x.value)) END
+                      WHERE NOT (b.data ? x.key AND (b.data -> x.key)::text = x.value::text)) END
     FROM before AS b
     FULL JOIN after AS a ON a.key_values = b.key_values
-    WHERE a.data IS DISTINCT FROM b.data;
+    WHERE a.data::text IS DISTINCT FROM b.data::text;
 END
 $function$;
 

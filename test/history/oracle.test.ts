@@ -38,6 +38,8 @@ import { serverUrl, type ServerInfo } from '../helpers/servers/types';
 const seed = oracleSeed();
 const transactions = oracleTransactions(60);
 const MARKS = Math.max(4, Math.min(12, Math.round(transactions / 10)));
+/** longer workloads (CHRONICLE_ORACLE_TRANSACTIONS) get longer to check */
+const TIMEOUT = Math.round(180_000 * Math.max(1, (transactions / 60) ** 2));
 console.log(`time-travel oracle: seed ${seed}, ${transactions} transactions, ${MARKS} marks (CHRONICLE_ORACLE_SEED=${seed} replays it)`);
 
 const SCHEMA = 'tt "Oracle" ü';
@@ -90,19 +92,47 @@ function clip(text: string, n = 700): string {
   return flat.length > n ? `${flat.slice(0, n)}...` : flat;
 }
 
+/** where two rows (or two JSON objects held in a value) differ: the values or keys that are not the same */
+function difference(a: (string | null)[], b: (string | null)[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    if (a[i] === b[i]) continue;
+    let objects: [Record<string, unknown>, Record<string, unknown>] | undefined;
+    try {
+      const x = JSON.parse(a[i] ?? 'null') as unknown;
+      const y = JSON.parse(b[i] ?? 'null') as unknown;
+      if (x && y && typeof x === 'object' && typeof y === 'object' && !Array.isArray(x) && !Array.isArray(y)) objects = [x as Record<string, unknown>, y as Record<string, unknown>];
+    } catch {
+      objects = undefined;
+    }
+    if (objects) {
+      const [x, y] = objects;
+      const keys = [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]));
+      parts.push(`[${i}] ${keys.map((k) => `${k}: ${k in x ? clip(JSON.stringify(x[k]), 200) : '(absent)'} / ${k in y ? clip(JSON.stringify(y[k]), 200) : '(absent)'}`).join(', ')}`);
+    } else {
+      parts.push(`[${i}] ${clip(JSON.stringify(a[i]), 300)} / ${clip(JSON.stringify(b[i]), 300)}`);
+    }
+  }
+  return parts.join('; ');
+}
+
 /** Rows of two queries (each giving a text[] column r) compared as multisets; a description of the difference, or '' */
 async function compareRows(client: Client, expected: string, got: string, params: unknown[] = []): Promise<{ problem: string; rows: number }> {
-  const { rows: [d] } = await client.query<{ missing: string[] | null; extra: string[] | null; n: string }>(
+  const { rows } = await client.query<{ side: string; r: (string | null)[] | null; n: string }>(
     `WITH e AS (${expected}), g AS (${got})
-     SELECT (SELECT pg_catalog.array_agg(x.r::pg_catalog.text) FROM (SELECT r FROM e EXCEPT ALL SELECT r FROM g) AS x) AS missing,
-            (SELECT pg_catalog.array_agg(x.r::pg_catalog.text) FROM (SELECT r FROM g EXCEPT ALL SELECT r FROM e) AS x) AS extra,
-            (SELECT pg_catalog.count(*) FROM e) AS n`, params);
-  const rows = Number(d.n);
-  if (!d.missing && !d.extra) return { problem: '', rows };
-  return {
-    problem: `${(d.missing ?? []).length} rows missing ${clip(JSON.stringify((d.missing ?? []).slice(0, 2)))}; ${(d.extra ?? []).length} rows not expected ${clip(JSON.stringify((d.extra ?? []).slice(0, 2)))}`,
-    rows,
-  };
+     SELECT 'missing' AS side, x.r, NULL AS n FROM (SELECT r FROM e EXCEPT ALL SELECT r FROM g) AS x
+     UNION ALL SELECT 'extra', x.r, NULL FROM (SELECT r FROM g EXCEPT ALL SELECT r FROM e) AS x
+     UNION ALL SELECT 'count', NULL, (SELECT pg_catalog.count(*) FROM e)::pg_catalog.text`, params);
+  const count = Number(rows.find((r) => r.side === 'count')?.n ?? 0);
+  const missing = rows.filter((r) => r.side === 'missing').map((r) => r.r ?? []);
+  const extra = rows.filter((r) => r.side === 'extra').map((r) => r.r ?? []);
+  if (missing.length === 0 && extra.length === 0) return { problem: '', rows: count };
+  const lines = [`${missing.length} expected rows missing, ${extra.length} rows not expected`];
+  // pair rows by their first two values (the key, or the change and the key), to show what differs
+  const pairs = missing.map((m) => ({ m, x: extra.find((x) => x[0] === m[0] && (m.length < 2 || x[1] === m[1])) }));
+  for (const { m, x } of pairs.slice(0, 3)) lines.push(x ? `  differs (expected / got): ${difference(m, x)}` : `  missing: ${clip(JSON.stringify(m), 500)}`);
+  for (const x of extra.filter((e) => !pairs.some((p) => p.x === e)).slice(0, 3)) lines.push(`  not expected: ${clip(JSON.stringify(x), 500)}`);
+  return { problem: lines.join('\n'), rows: count };
 }
 
 interface Session {
@@ -353,7 +383,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     console.log(`time-travel oracle ${server.name}: workload of ${history.length} transactions in ${Date.now() - started} ms; ${Object.entries(counts).sort().map(([k, n]) => `${k} ${n}`).join(', ')}; marks set with ${marks.map((m) => m.open).join(', ')} transactions open`);
     expect(marks.length).toBe(MARKS + 1);
     expect(marks.some((m) => m.open > 0)).toBe(true);
-  });
+  }, TIMEOUT);
 
   const copyOf = (m: Mark, model: TableModel) => m.copies.find((c) => c.model === model) as Copy;
 
@@ -417,7 +447,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
     expect(report()).toBe('');
     expect(compared).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it(`as_of at every mark, and at the time and transaction of quiet marks, equals the copies on the columns of then that exist now; columns added since are NULL (seed ${seed})`, async () => {
     failures.length = 0;
@@ -437,7 +467,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
     expect(report()).toBe('');
     expect(points).toBeGreaterThan(marks.length);
-  });
+  }, TIMEOUT);
 
   it(`restore_recordset at every mark gives the copies in the shape of then (seed ${seed})`, async () => {
     failures.length = 0;
@@ -455,7 +485,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       }
     }
     expect(report()).toBe('');
-  });
+  }, TIMEOUT);
 
   it(`restore_record and restore_record_jsonb at every mark, for keys of then and keys of other times, give the copy's row or none (seed ${seed})`, async () => {
     failures.length = 0;
@@ -468,9 +498,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       const all = new Map<string, unknown[]>();
       const sources = [...marks.map((m) => copyOf(m, model)).map((c) => ({ relation: c.relation, names: keyColumns.map((k) => (c.columns.find((x) => x.column === k) as ColumnThen).name) })),
         { relation: tableName(model), names: model.key }];
+      const now = new Set<string>();
       for (const source of sources) {
         const { rows } = await client.query<{ k: unknown[] }>(`SELECT pg_catalog.jsonb_build_array(${source.names.map((n) => `x.${ident(n)}`).join(', ')}) AS k FROM ${source.relation} AS x`);
         for (const r of rows) all.set(JSON.stringify(r.k), r.k);
+        if (source.relation === tableName(model)) rows.forEach((r) => now.add(JSON.stringify(r.k)));
       }
       for (const m of marks) {
         const c = copyOf(m, model);
@@ -478,7 +510,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
         const object = (values: unknown[]) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, values[i]])));
         const { rows } = await client.query<{ k: unknown[] }>(`SELECT pg_catalog.jsonb_build_array(${names.map((n) => `x.${ident(n)}`).join(', ')}) AS k FROM ${c.relation} AS x`);
         const present = new Set(rows.map((r) => JSON.stringify(r.k)));
-        const sample = [...rng.sample(rows.map((r) => r.k), 5), ...rng.sample([...all].filter(([k]) => !present.has(k)).map(([, v]) => v), 4)];
+        // a key of then that is gone now (deleted or moved since), two others of then, two that were not keys then
+        const gone = rng.sample(rows.filter((r) => !now.has(JSON.stringify(r.k))).map((r) => r.k), 1);
+        const sample = [...gone, ...rng.sample(rows.map((r) => r.k).filter((k) => !gone.includes(k)), 2),
+          ...rng.sample([...all].filter(([k]) => !present.has(k)).map(([, v]) => v), 2)];
         for (const values of sample) {
           const key = object(values);
           const there = present.has(JSON.stringify(values));
@@ -499,7 +534,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(report()).toBe('');
     expect(found).toBeGreaterThan(0);
     expect(none).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 
   it(`table_diff between consecutive marks gives the rows the copies differ in, with their values (seed ${seed})`, async () => {
     failures.length = 0;
@@ -537,5 +572,5 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
     expect(report()).toBe('');
     expect(changes).toBeGreaterThan(0);
-  });
+  }, TIMEOUT);
 });

@@ -175,6 +175,33 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       .toEqual(copy);
   });
 
+  it('restore_recordset, restore_record_jsonb and table_diff write values as the log does (-0, array bounds), see a change of numeric scale, and find rows whose key column was renamed since', async () => {
+    await client.query('CREATE SCHEMA exact');
+    await client.query('CREATE TABLE exact.t (id integer PRIMARY KEY, f8 float8, arr integer[], n numeric, v text)');
+    await client.query(`SELECT chronicle.create_table_audit('exact.t')`);
+    await client.query(`INSERT INTO exact.t VALUES (1, '-0', '[0:1]={5,6}', 1.5, 'a'), (2, 1, '{1}', 2, 'b')`);
+    await markAndCopy(client, 'exact1', { t: 'exact.t' });
+    await client.query('UPDATE exact.t SET n = 1.50 WHERE id = 1');
+    await client.query(`UPDATE exact.t SET f8 = 2, arr = '[2:2]={7}' WHERE id = 2`);
+    await markAndCopy(client, 'exact2', { t: 'exact.t' });
+    const projection = 'id, f8::text, arr::text, n::text, v';
+    for (const mark of ['exact1', 'exact2']) {
+      const copy = await rowsOf(client, `SELECT ${projection} FROM copies.t_${mark}`);
+      // jsonb read back into the row type gives the values exactly
+      expect(await rowsOf(client, `SELECT ${projection} FROM chronicle.restore_recordset('exact.t', $1::text) AS j, jsonb_populate_record(NULL::exact.t, j)`, [mark])).toEqual(copy);
+      expect(await rowsOf(client, `SELECT ${projection} FROM generate_series(1, 2) AS i,
+          jsonb_populate_record(NULL::exact.t, chronicle.restore_record_jsonb('exact.t', jsonb_build_object('id', i), $1::text))`, [mark])).toEqual(copy);
+    }
+    expect(await rowsOf(client, `SELECT change, row_key::text, old_values::text, new_values::text FROM chronicle.table_diff('exact.t', 'exact1', 'exact2')`)).toEqual([
+      '(UPDATE,"{""id"": 1}","{""n"": 1.5}","{""n"": 1.50}")',
+      '(UPDATE,"{""id"": 2}","{""f8"": 1, ""arr"": [1]}","{""f8"": 2, ""arr"": ""[2:2]={7}""}")',
+    ]);
+    // the key column renamed after the point: the row is named by its key column then
+    await client.query('ALTER TABLE exact.t RENAME COLUMN id TO "Id now"');
+    const { rows: [row] } = await client.query(`SELECT chronicle.restore_record_jsonb('exact.t', '{"id": 1}', 'exact2')::text AS r`);
+    expect(row.r).toBe('{"n": 1.50, "v": "a", "f8": "-0", "id": 1, "arr": "[0:1]={5,6}"}');
+  });
+
   it('across changes of shape: restore_table_state rebuilds the columns of then, as_of maps them onto today\'s row type', async () => {
     await client.query('CREATE SCHEMA ddl');
     await client.query('CREATE TABLE ddl.t (id integer PRIMARY KEY, "Old name" text, price integer, gone text, later_retyped integer)');
