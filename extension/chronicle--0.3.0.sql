@@ -1120,7 +1120,11 @@ BEGIN
     v_names := chronicle.ddl_query_relation_names(pg_catalog.current_query());
     -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
     -- ddl_command_end to compare (a fixed setting name, local to the transaction).
-    IF TG_TAG = 'ALTER TABLE'
+    -- (Not for the ALTER TABLEs a revert runs, whose query text, the revert's call, names
+    -- chronicle: they alter audited tables only. A role that sets chronicle.reverting itself only
+    -- gets its own ALTER TABLE of chronicle's tables refused, as ddl_command_end then finds no
+    -- structure to compare with.)
+    IF TG_TAG = 'ALTER TABLE' AND pg_catalog.current_setting('chronicle.reverting', true) IS DISTINCT FROM 'on'
        AND v_words && ARRAY['chronicle', 'transaction_log', 'table_event_log', 'row_log', 'audit_table_log',
                             'audit_column_log', 'auto_audit_schema'] THEN
         PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);
@@ -4236,9 +4240,10 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_logged_value(jsonb) IS
     'Internal, for revert: the logged old value of the column being retyped back, for one row key.';
 
--- Runs one DDL statement of a revert so that DDL capture sees it (event triggers do not fire
--- under session_replication_role = replica, which the revert otherwise runs with), then sets the
--- capture triggers of the relation (re-created by DDL capture as ENABLE) to fire ALWAYS again.
+-- Runs one DDL statement of a revert (DDL capture logs it: its event triggers fire ALWAYS, also
+-- under the revert's session_replication_role = replica; the setting is not switched, since each
+-- change of it discards every cached plan of the session), then sets the capture triggers of the
+-- relation (re-created by DDL capture as ENABLE) to fire ALWAYS again.
 CREATE FUNCTION chronicle.revert_ddl_execute(statement text, relation regclass)
 RETURNS void
 LANGUAGE plpgsql
@@ -4249,9 +4254,7 @@ DECLARE
     v_trigger record;
 BEGIN
     IF statement IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
         EXECUTE statement;
-        PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
     END IF;
     IF relation IS NULL THEN
         RETURN;
@@ -4269,7 +4272,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.revert_ddl_execute(text, regclass) IS
-    'Internal, for revert: runs one DDL statement with DDL capture on, then sets the capture triggers of the relation to fire ALWAYS.';
+    'Internal, for revert: runs one DDL statement, then sets the capture triggers of the relation to fire ALWAYS.';
 
 -- The pre-image of values the revert's own DDL statement destroys (what ddl_command_start logs
 -- for a statement that names the table and columns in its text; the revert's statements are
@@ -4313,8 +4316,8 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_ddl_pre_image(integer, regclass, name[]) IS
     'Internal, for revert: logs the values the revert''s own DDL statement destroys, as DDL capture does.';
 
--- The column definition of a logged column version, for CREATE TABLE or ADD COLUMN. Identity is
--- left out when with_identity is false (added after the column is refilled).
+-- The column definition of a logged column version, for CREATE TABLE or ADD COLUMN. Identity and
+-- NOT NULL are left out when with_identity is false (set after the column is refilled).
 CREATE FUNCTION chronicle.revert_column_definition(version chronicle.audit_column_log, with_identity boolean)
 RETURNS text
 LANGUAGE sql
@@ -4328,7 +4331,7 @@ AS $function$
                    THEN pg_catalog.format(' GENERATED %s AS IDENTITY', version.identity)
                    WHEN version.column_default IS NOT NULL THEN ' DEFAULT ' || version.column_default
                    ELSE '' END
-           || CASE WHEN version.not_null AND (with_identity OR version.identity IS NULL) THEN ' NOT NULL' ELSE '' END
+           || CASE WHEN version.not_null AND with_identity THEN ' NOT NULL' ELSE '' END
 $function$;
 
 COMMENT ON FUNCTION chronicle.revert_column_definition(chronicle.audit_column_log, boolean) IS
@@ -4472,7 +4475,7 @@ BEGIN
         IF v_column.identity IS NOT NULL THEN
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL, ALTER COLUMN %I ADD GENERATED %s AS IDENTITY',
                 relation, v_column.column_name, v_column.column_name, v_column.identity), relation);
-        ELSIF v_column.not_null AND v_column.generated IS NULL THEN
+        ELSIF v_column.not_null THEN
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL', relation, v_column.column_name), relation);
         END IF;
         PERFORM chronicle.revert_set_sequences(relation, ARRAY[v_column.column_name]);
@@ -4484,9 +4487,9 @@ BEGIN
     ELSIF v_op = 'ALTER COLUMN TYPE' THEN
         v_name := v_ddl ->> 'column';
         SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
-        PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
         IF v_count = 0 THEN
             -- values not logged (an excluded column, or an empty table): cast
+            PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s',
                 relation, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type'), relation);
         ELSE
@@ -4497,6 +4500,8 @@ BEGIN
             FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
             DROP TYPE IF EXISTS pg_temp.chronicle_revert_value;
             EXECUTE pg_catalog.format('CREATE TYPE pg_temp.chronicle_revert_value AS (v %s)', v_ddl ->> 'old_type');
+            -- (after the statements above: the end of each DDL statement deletes unused pre-images)
+            PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
                 'ALTER TABLE %1$s ALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
                 'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v',
@@ -4935,6 +4940,14 @@ BEGIN
                       HINT = 'ADD/DROP/RENAME COLUMN, ALTER COLUMN TYPE/DEFAULT/NOT NULL/IDENTITY, RENAME TABLE, SET SCHEMA and DROP TABLE (of a table that is not partitioned) can be reverted; revert the transactions before or after the others, or undo them by hand. Nothing was changed.';
         END IF;
 
+        IF EXISTS (SELECT FROM chronicle.table_event_log AS e
+                   WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+           AND NOT (SELECT s.ddl_capture_enabled FROM chronicle.ddl_capture_status AS s) THEN
+            RAISE EXCEPTION 'cannot revert: the transactions changed table structures, and DDL capture is off'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'The revert of DDL is itself DDL, which must be logged: enable chronicle''s event triggers (see chronicle.ddl_capture_status), or update the extension as a superuser. Nothing was changed.';
+        END IF;
+
         SELECT pg_catalog.array_agg(DISTINCT e.table_id ORDER BY e.table_id), pg_catalog.min(e.id) INTO v_tables, v_min_event
         FROM chronicle.table_event_log AS e
         WHERE e.transaction_id = ANY (v_set) AND e.operation::text <> 'BASELINE';
@@ -5074,6 +5087,8 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'A revert turns off foreign-key triggers while it undoes logged changes, which needs chronicle to be installed (or updated) by a superuser. Nothing was changed.';
         END;
+        -- (the revert's own ALTER TABLEs need no snapshot of chronicle's structure: ddl_command_start)
+        PERFORM pg_catalog.set_config('chronicle.reverting', 'on', true);
         v_triggers := chronicle.revert_set_triggers(v_relations, keep_triggers, NULL);
         v_revert_id := chronicle.log_transaction();
         UPDATE chronicle.transaction_log AS t
@@ -5267,6 +5282,7 @@ BEGIN
         END LOOP;
         PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
+        PERFORM pg_catalog.set_config('chronicle.reverting', '', true);
     END IF;
     RETURN;
 EXCEPTION WHEN OTHERS THEN
@@ -5885,6 +5901,11 @@ BEGIN
         EXECUTE FUNCTION chronicle.ddl_command_end();
     CREATE EVENT TRIGGER chronicle_sql_drop ON sql_drop
         EXECUTE FUNCTION chronicle.ddl_sql_drop();
+    -- ALWAYS: DDL is captured whatever session_replication_role says; a revert undoes DDL under
+    -- replica (so that foreign-key triggers stay quiet), and its DDL must be logged like any other
+    ALTER EVENT TRIGGER chronicle_ddl_command_start ENABLE ALWAYS;
+    ALTER EVENT TRIGGER chronicle_ddl_command_end ENABLE ALWAYS;
+    ALTER EVENT TRIGGER chronicle_sql_drop ENABLE ALWAYS;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE WARNING 'chronicle: DDL capture is off (creating event triggers needs a superuser); DML auditing works'
         USING HINT = 'Install or update the extension as a superuser to capture schema changes of audited tables.';

@@ -38,6 +38,11 @@ BEGIN
         EXECUTE FUNCTION chronicle.ddl_command_end();
     CREATE EVENT TRIGGER chronicle_sql_drop ON sql_drop
         EXECUTE FUNCTION chronicle.ddl_sql_drop();
+    -- ALWAYS: DDL is captured whatever session_replication_role says; a revert undoes DDL under
+    -- replica (so that foreign-key triggers stay quiet), and its DDL must be logged like any other
+    ALTER EVENT TRIGGER chronicle_ddl_command_start ENABLE ALWAYS;
+    ALTER EVENT TRIGGER chronicle_ddl_command_end ENABLE ALWAYS;
+    ALTER EVENT TRIGGER chronicle_sql_drop ENABLE ALWAYS;
 EXCEPTION WHEN insufficient_privilege THEN
     RAISE WARNING 'chronicle: DDL capture is off (creating event triggers needs a superuser); DML auditing works'
         USING HINT = 'Install or update the extension as a superuser to capture schema changes of audited tables.';

@@ -22,7 +22,11 @@ BEGIN
     v_names := chronicle.ddl_query_relation_names(pg_catalog.current_query());
     -- An ALTER TABLE that may name one of chronicle's own tables: the structure they have now, for
     -- ddl_command_end to compare (a fixed setting name, local to the transaction).
-    IF TG_TAG = 'ALTER TABLE'
+    -- (Not for the ALTER TABLEs a revert runs, whose query text, the revert's call, names
+    -- chronicle: they alter audited tables only. A role that sets chronicle.reverting itself only
+    -- gets its own ALTER TABLE of chronicle's tables refused, as ddl_command_end then finds no
+    -- structure to compare with.)
+    IF TG_TAG = 'ALTER TABLE' AND pg_catalog.current_setting('chronicle.reverting', true) IS DISTINCT FROM 'on'
        AND v_words && ARRAY['chronicle', 'transaction_log', 'table_event_log', 'row_log', 'audit_table_log',
                             'audit_column_log', 'auto_audit_schema'] THEN
         PERFORM pg_catalog.set_config('chronicle.protected_structure', chronicle.ddl_protected_structure(), true);

@@ -77,9 +77,10 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_logged_value(jsonb) IS
     'Internal, for revert: the logged old value of the column being retyped back, for one row key.';
 
--- Runs one DDL statement of a revert so that DDL capture sees it (event triggers do not fire
--- under session_replication_role = replica, which the revert otherwise runs with), then sets the
--- capture triggers of the relation (re-created by DDL capture as ENABLE) to fire ALWAYS again.
+-- Runs one DDL statement of a revert (DDL capture logs it: its event triggers fire ALWAYS, also
+-- under the revert's session_replication_role = replica; the setting is not switched, since each
+-- change of it discards every cached plan of the session), then sets the capture triggers of the
+-- relation (re-created by DDL capture as ENABLE) to fire ALWAYS again.
 CREATE OR REPLACE FUNCTION chronicle.revert_ddl_execute(statement text, relation regclass)
 RETURNS void
 LANGUAGE plpgsql
@@ -90,9 +91,7 @@ DECLARE
     v_trigger record;
 BEGIN
     IF statement IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('session_replication_role', 'origin', true);
         EXECUTE statement;
-        PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
     END IF;
     IF relation IS NULL THEN
         RETURN;
@@ -110,7 +109,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.revert_ddl_execute(text, regclass) IS
-    'Internal, for revert: runs one DDL statement with DDL capture on, then sets the capture triggers of the relation to fire ALWAYS.';
+    'Internal, for revert: runs one DDL statement, then sets the capture triggers of the relation to fire ALWAYS.';
 
 -- The pre-image of values the revert's own DDL statement destroys (what ddl_command_start logs
 -- for a statement that names the table and columns in its text; the revert's statements are
@@ -154,8 +153,8 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_ddl_pre_image(integer, regclass, name[]) IS
     'Internal, for revert: logs the values the revert''s own DDL statement destroys, as DDL capture does.';
 
--- The column definition of a logged column version, for CREATE TABLE or ADD COLUMN. Identity is
--- left out when with_identity is false (added after the column is refilled).
+-- The column definition of a logged column version, for CREATE TABLE or ADD COLUMN. Identity and
+-- NOT NULL are left out when with_identity is false (set after the column is refilled).
 CREATE OR REPLACE FUNCTION chronicle.revert_column_definition(version chronicle.audit_column_log, with_identity boolean)
 RETURNS text
 LANGUAGE sql
@@ -169,7 +168,7 @@ AS $function$
                    THEN pg_catalog.format(' GENERATED %s AS IDENTITY', version.identity)
                    WHEN version.column_default IS NOT NULL THEN ' DEFAULT ' || version.column_default
                    ELSE '' END
-           || CASE WHEN version.not_null AND (with_identity OR version.identity IS NULL) THEN ' NOT NULL' ELSE '' END
+           || CASE WHEN version.not_null AND with_identity THEN ' NOT NULL' ELSE '' END
 $function$;
 
 COMMENT ON FUNCTION chronicle.revert_column_definition(chronicle.audit_column_log, boolean) IS
@@ -313,7 +312,7 @@ BEGIN
         IF v_column.identity IS NOT NULL THEN
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL, ALTER COLUMN %I ADD GENERATED %s AS IDENTITY',
                 relation, v_column.column_name, v_column.column_name, v_column.identity), relation);
-        ELSIF v_column.not_null AND v_column.generated IS NULL THEN
+        ELSIF v_column.not_null THEN
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL', relation, v_column.column_name), relation);
         END IF;
         PERFORM chronicle.revert_set_sequences(relation, ARRAY[v_column.column_name]);
@@ -325,9 +324,9 @@ BEGIN
     ELSIF v_op = 'ALTER COLUMN TYPE' THEN
         v_name := v_ddl ->> 'column';
         SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
-        PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
         IF v_count = 0 THEN
             -- values not logged (an excluded column, or an empty table): cast
+            PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s',
                 relation, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type'), relation);
         ELSE
@@ -338,6 +337,8 @@ BEGIN
             FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
             DROP TYPE IF EXISTS pg_temp.chronicle_revert_value;
             EXECUTE pg_catalog.format('CREATE TYPE pg_temp.chronicle_revert_value AS (v %s)', v_ddl ->> 'old_type');
+            -- (after the statements above: the end of each DDL statement deletes unused pre-images)
+            PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
                 'ALTER TABLE %1$s ALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
                 'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v',

@@ -111,6 +111,14 @@ BEGIN
                       HINT = 'ADD/DROP/RENAME COLUMN, ALTER COLUMN TYPE/DEFAULT/NOT NULL/IDENTITY, RENAME TABLE, SET SCHEMA and DROP TABLE (of a table that is not partitioned) can be reverted; revert the transactions before or after the others, or undo them by hand. Nothing was changed.';
         END IF;
 
+        IF EXISTS (SELECT FROM chronicle.table_event_log AS e
+                   WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE'))
+           AND NOT (SELECT s.ddl_capture_enabled FROM chronicle.ddl_capture_status AS s) THEN
+            RAISE EXCEPTION 'cannot revert: the transactions changed table structures, and DDL capture is off'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'The revert of DDL is itself DDL, which must be logged: enable chronicle''s event triggers (see chronicle.ddl_capture_status), or update the extension as a superuser. Nothing was changed.';
+        END IF;
+
         SELECT pg_catalog.array_agg(DISTINCT e.table_id ORDER BY e.table_id), pg_catalog.min(e.id) INTO v_tables, v_min_event
         FROM chronicle.table_event_log AS e
         WHERE e.transaction_id = ANY (v_set) AND e.operation::text <> 'BASELINE';
@@ -250,6 +258,8 @@ BEGIN
                 USING ERRCODE = '42501',
                       HINT = 'A revert turns off foreign-key triggers while it undoes logged changes, which needs chronicle to be installed (or updated) by a superuser. Nothing was changed.';
         END;
+        -- (the revert's own ALTER TABLEs need no snapshot of chronicle's structure: ddl_command_start)
+        PERFORM pg_catalog.set_config('chronicle.reverting', 'on', true);
         v_triggers := chronicle.revert_set_triggers(v_relations, keep_triggers, NULL);
         v_revert_id := chronicle.log_transaction();
         UPDATE chronicle.transaction_log AS t
@@ -443,6 +453,7 @@ BEGIN
         END LOOP;
         PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
+        PERFORM pg_catalog.set_config('chronicle.reverting', '', true);
     END IF;
     RETURN;
 EXCEPTION WHEN OTHERS THEN
