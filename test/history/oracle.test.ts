@@ -1,15 +1,19 @@
 /**
  * The time-travel oracle (issue 5): a seeded random workload of DML and DDL over audited tables
- * of one schema (every common type, NULLs, unicode, a composite key, a unique key, key updates,
- * TRUNCATE, ADD/DROP/RENAME COLUMN, key columns renamed too), written by several sessions whose
- * transactions interleave: some stay open while others commit, across marks.
+ * of one schema (every common type, NULLs, unicode, quotes in names, a composite key, a unique
+ * key, an excluded column, key updates, TRUNCATE, ADD/DROP/RENAME COLUMN, key columns renamed
+ * too), written by three sessions whose transactions interleave: some stay open while others
+ * commit, across marks. A session picks rows no other open transaction holds (their xmax is not
+ * in progress) and gives up waiting for a lock after lock_timeout (the statement is rolled back
+ * to its savepoint); DDL and TRUNCATE run only on tables no other open transaction has touched,
+ * and commit at once (a copy would wait for their lock).
  *
  * At several points a separate session sets a mark and copies every table in the same
  * REPEATABLE READ transaction (so the copies hold exactly the mark's state), noting the columns
  * valid then. At a quiet point (no transaction open) it also notes the time and the last
  * committed transaction. Afterwards, at every mark, each of these must equal the copies row for
- * row (values compared as text, in the C collation; json through jsonb, whose normalization is a
- * documented limit):
+ * row (values compared as text, in the C collation; json through jsonb, whose normalization and
+ * JSON null read as SQL NULL are documented limits; excluded columns NULL, also documented):
  *
  * - restore_schema_state as TABLE and as VIEW, and restore_table_state: every table, its columns
  *   of then (names, order, types) and its rows;
