@@ -2666,7 +2666,7 @@ BEGIN
         SELECT a.transaction_id, t.committed_at, a.slot,
                pg_catalog.array_agg(a.operation ORDER BY a.pos),
                (pg_catalog.array_agg(CASE WHEN a.class = 'd' THEN NULL ELSE
-                    pg_catalog.to_jsonb(pg_catalog.jsonb_populate_record(NULL::%5$s, a.value_after)) END ORDER BY a.pos DESC))[1]
+                    (SELECT pg_catalog.to_jsonb(p.*)%8$s FROM pg_catalog.jsonb_populate_record(NULL::%5$s, a.value_after) AS p) END ORDER BY a.pos DESC))[1]
         FROM after_each AS a
         JOIN chronicle.transaction_log AS t ON t.id = a.transaction_id
         WHERE a.class <> 'now' AND chronicle.in_cut(%7$L::chronicle.cut, a.transaction_id)
@@ -2677,7 +2677,9 @@ BEGIN
         (SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = (s.slot ->> %L)::%s', k, k, pg_catalog.format_type(a.atttypid, a.atttypmod)), ' AND ')
          FROM pg_catalog.unnest(v_version.key_columns) AS k
          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = k AND NOT a.attisdropped),
-        to_cut::text);
+        to_cut::text,
+        -- values as the log writes them (see state_jsonb_expression)
+        chronicle.capture_row_corrections(v_relation, 'p', '{}'));
 END
 $function$;
 

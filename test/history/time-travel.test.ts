@@ -175,7 +175,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       .toEqual(copy);
   });
 
-  it('restore_recordset, restore_record_jsonb and table_diff write values as the log does (-0, array bounds), see a change of numeric scale, and find rows whose key column was renamed since', async () => {
+  it('restore_recordset, restore_record_jsonb, restore_recordsets and table_diff write values as the log does (-0, array bounds), see a change of numeric scale, and find rows whose key column was renamed since', async () => {
     await client.query('CREATE SCHEMA exact');
     await client.query('CREATE TABLE exact.t (id integer PRIMARY KEY, f8 float8, arr integer[], n numeric, v text)');
     await client.query(`SELECT chronicle.create_table_audit('exact.t')`);
@@ -195,6 +195,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(await rowsOf(client, `SELECT change, row_key::text, old_values::text, new_values::text FROM chronicle.table_diff('exact.t', 'exact1', 'exact2')`)).toEqual([
       '(UPDATE,"{""id"": 1}","{""n"": 1.5}","{""n"": 1.50}")',
       '(UPDATE,"{""id"": 2}","{""f8"": 1, ""arr"": [1]}","{""f8"": 2, ""arr"": ""[2:2]={7}""}")',
+    ]);
+    const { rows: versions } = await client.query(`SELECT row_data::text AS r FROM chronicle.restore_recordsets('exact.t', 'exact1', 'exact2') ORDER BY transaction_id`);
+    expect(versions.map((v) => v.r)).toEqual([
+      '{"n": 1.50, "v": "a", "f8": "-0", "id": 1, "arr": "[0:1]={5,6}"}',
+      '{"n": 2, "v": "b", "f8": 2, "id": 2, "arr": "[2:2]={7}"}',
     ]);
     // the key column renamed after the point: the row is named by its key column then
     await client.query('ALTER TABLE exact.t RENAME COLUMN id TO "Id now"');
