@@ -4568,6 +4568,7 @@ DECLARE
     v_excluded name[];
     v_is_new boolean;
     v_created regclass[] := '{}';
+    v_settings text[];
 BEGIN
     IF transaction_ids IS NULL OR pg_catalog.cardinality(transaction_ids) = 0
        OR pg_catalog.array_position(transaction_ids, NULL) IS NOT NULL THEN
@@ -4759,6 +4760,14 @@ BEGIN
         -- clause would keep an extension installed without one from being created at all. Set
         -- back below; an error rolls it back with the rest.
         v_replication_role := pg_catalog.current_setting('session_replication_role');
+        -- Bulk events: a hash join of the logged rows with the table (the planner, knowing nothing
+        -- of how many entries an event has, would look each row up by index), and room for it and
+        -- for the capture's pairing of old and new rows in memory. Set back at the end.
+        v_settings := ARRAY[pg_catalog.current_setting('enable_nestloop'), pg_catalog.current_setting('enable_memoize'),
+                            pg_catalog.current_setting('work_mem')];
+        IF pg_catalog.pg_size_bytes(v_settings[3]) < 64 * 1024 * 1024 THEN
+            PERFORM pg_catalog.set_config('work_mem', '64MB', true);
+        END IF;
         BEGIN
             PERFORM pg_catalog.set_config('session_replication_role', 'replica', true);
         EXCEPTION WHEN insufficient_privilege THEN
@@ -4800,6 +4809,10 @@ BEGIN
         event_id := v_event.id;
         table_name := v_relation;
         action := chronicle.revert_action(v_event.op);
+        -- (the planner settings of the last bulk event, back as they were; v_settings is NULL in a dry run)
+        IF v_settings[1] <> pg_catalog.current_setting('enable_nestloop') OR v_settings[2] <> pg_catalog.current_setting('enable_memoize') THEN
+            PERFORM pg_catalog.set_config('enable_nestloop', v_settings[1], true), pg_catalog.set_config('enable_memoize', v_settings[2], true);
+        END IF;
         IF v_event.op NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') THEN
             IF dry_run THEN
                 row_count := 0;
@@ -4830,6 +4843,9 @@ BEGIN
 
         IF v_event.op = 'INSERT' THEN
             SELECT pg_catalog.count(*) INTO v_expected FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            IF v_expected > 1000 THEN
+                PERFORM pg_catalog.set_config('enable_nestloop', 'off', true), pg_catalog.set_config('enable_memoize', 'off', true);
+            END IF;
             EXECUTE pg_catalog.format($sql$
                 DELETE FROM %1$s AS t
                 USING chronicle.row_log AS r
@@ -4849,6 +4865,9 @@ BEGIN
                    pg_catalog.bool_and(r.old_data ?& v_changed::text[] AND r.old_data - v_changed::text[] = '{}'::jsonb)
             INTO v_expected, v_moving, v_uniform
             FROM chronicle.row_log AS r WHERE r.event_id = v_event.id;
+            IF v_expected > 1000 THEN
+                PERFORM pg_catalog.set_config('enable_nestloop', 'off', true), pg_catalog.set_config('enable_memoize', 'off', true);
+            END IF;
             IF NOT v_uniform THEN
                 SELECT pg_catalog.array_agg(DISTINCT c::name) INTO v_changed
                 FROM chronicle.row_log AS r CROSS JOIN LATERAL pg_catalog.jsonb_object_keys(r.old_data) AS c
@@ -4962,6 +4981,8 @@ BEGIN
         PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
         PERFORM pg_catalog.set_config('chronicle.reverting', '', true);
+        PERFORM pg_catalog.set_config('enable_nestloop', v_settings[1], true), pg_catalog.set_config('enable_memoize', v_settings[2], true),
+                pg_catalog.set_config('work_mem', v_settings[3], true);
     END IF;
     RETURN;
 EXCEPTION WHEN OTHERS THEN
