@@ -4633,7 +4633,7 @@ BEGIN
                                      E'\n' ORDER BY c.name, c.row_key::text NULLS FIRST, c.later)
         INTO v_bad
         FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text NULLS FIRST, later LIMIT 20) AS c;
-        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows changed by the reverted transactions', v_later, v_count
+        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows (or table structures) changed by the reverted transactions', v_later, v_count
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = v_bad || CASE WHEN v_count > 20 THEN E'\n...' ELSE '' END,
                   HINT = 'Revert the later transactions too (include_later => true), or, where both are UPDATEs of the same row, set back only the reverted transactions'' columns (force => true). Nothing was changed.';
