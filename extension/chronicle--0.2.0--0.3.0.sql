@@ -4098,6 +4098,8 @@ DECLARE
     v_transaction_id bigint;
     v_new_event bigint;
     v_except boolean := false;
+    v_default text := '';
+    v_set_default text := '';
 BEGIN
     SELECT * INTO STRICT v_event FROM chronicle.table_event_log AS e WHERE e.id = event_id;
     v_ddl := v_event.ddl;
@@ -4166,11 +4168,20 @@ BEGIN
     ELSIF v_op = 'ALTER COLUMN TYPE' THEN
         v_name := v_ddl ->> 'column';
         SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
+        -- The default goes with the type, in the same statement (a default of the new type may not
+        -- cast to the old one): dropped, then the default the column had with its old type.
+        SELECT * INTO v_column FROM chronicle.audit_column_log AS c
+        WHERE c.table_id = v_event.table_id AND c.column_name = v_name AND c.data_type = v_ddl ->> 'old_type'
+          AND c.valid_until_event <= event_id
+        ORDER BY c.id DESC LIMIT 1;
+        v_default := pg_catalog.format('ALTER COLUMN %I DROP DEFAULT, ', v_name);
+        v_set_default := CASE WHEN v_column.generated IS NULL AND v_column.column_default IS NOT NULL
+                              THEN pg_catalog.format(', ALTER COLUMN %I SET DEFAULT %s', v_name, v_column.column_default) ELSE '' END;
         IF v_count = 0 THEN
             -- values not logged (an excluded column, or an empty table): cast
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
-            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s',
-                relation, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type'), relation);
+            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s USING %I::%s%s',
+                relation, v_default, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type', v_set_default), relation);
         ELSE
             DROP TABLE IF EXISTS pg_temp.chronicle_revert_values;
             CREATE TEMPORARY TABLE chronicle_revert_values (k jsonb PRIMARY KEY, v jsonb) ON COMMIT DROP;
@@ -4182,10 +4193,11 @@ BEGIN
             -- (after the statements above: the end of each DDL statement deletes unused pre-images)
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
-                'ALTER TABLE %1$s ALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
-                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v',
+                'ALTER TABLE %1$s %5$sALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
+                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v%6$s',
                 relation, v_name, v_ddl ->> 'old_type',
-                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation)))),
+                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
+                v_default, v_set_default),
                 relation);
             DROP TYPE pg_temp.chronicle_revert_value;
             DROP TABLE pg_temp.chronicle_revert_values;
@@ -4193,8 +4205,14 @@ BEGIN
         END IF;
 
     ELSIF v_op = 'ALTER COLUMN DEFAULT' THEN
-        PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s', relation, v_ddl ->> 'column',
-            CASE WHEN v_ddl ->> 'old_default' IS NULL THEN 'DROP DEFAULT' ELSE 'SET DEFAULT ' || (v_ddl ->> 'old_default') END), relation);
+        BEGIN
+            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s', relation, v_ddl ->> 'column',
+                CASE WHEN v_ddl ->> 'old_default' IS NULL THEN 'DROP DEFAULT' ELSE 'SET DEFAULT ' || (v_ddl ->> 'old_default') END), relation);
+        EXCEPTION WHEN datatype_mismatch THEN
+            -- The old default is of the column's old type: the statement changed the type too, and
+            -- the undo of that type change, next, sets the old default with the old type.
+            NULL;
+        END;
 
     ELSIF v_op = 'ALTER COLUMN NOT NULL' THEN
         PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s NOT NULL', relation, v_ddl ->> 'column',
@@ -4720,17 +4738,31 @@ BEGIN
         -- structure, or that changed the structure of a table the reverted ones changed, conflicts
         -- (its changes were made to, or made, another shape of the table).
         INSERT INTO pg_temp.chronicle_revert_conflicts (name, row_key, reverted, reverted_operation, later, later_operation)
-        SELECT DISTINCT ON (l.table_id, l.transaction_id)
+        WITH mine AS (
+            SELECT e.id, e.table_id, e.transaction_id, e.operation::text AS op,
+                   e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AS ddl
+            FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = ANY (v_set) AND e.operation::text <> 'BASELINE'
+        ), later AS (
+            SELECT e.id, e.table_id, e.transaction_id, e.operation::text AS op,
+                   e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AS ddl
+            FROM chronicle.table_event_log AS e
+            WHERE e.id > v_min_event AND e.table_id = ANY (v_tables) AND e.transaction_id <> ALL (v_set)
+              AND e.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')
+        ), pairs AS (
+            -- (each side filtered to DDL first, so that the pairs stay few however many rows changed)
+            SELECT m.id AS m_id, m.transaction_id AS m_tx, m.op AS m_op, l.table_id, l.transaction_id AS l_tx, l.op AS l_op
+            FROM (SELECT * FROM mine WHERE ddl) AS m JOIN later AS l ON l.table_id = m.table_id AND l.id > m.id
+            UNION ALL
+            SELECT m.id, m.transaction_id, m.op, l.table_id, l.transaction_id, l.op
+            FROM (SELECT * FROM later WHERE ddl) AS l JOIN mine AS m ON m.table_id = l.table_id AND m.id < l.id
+        )
+        SELECT DISTINCT ON (p.table_id, p.l_tx)
                (SELECT pg_catalog.format('%I.%I', a.schema_name, a.table_name) FROM chronicle.audit_table_log AS a
-                WHERE a.table_id = l.table_id ORDER BY a.id DESC LIMIT 1),
-               NULL::jsonb, m.transaction_id, m.operation::text, l.transaction_id, l.operation::text
-        FROM chronicle.table_event_log AS m
-        JOIN chronicle.table_event_log AS l ON l.table_id = m.table_id AND l.id > m.id
-        WHERE m.transaction_id = ANY (v_set) AND m.operation::text <> 'BASELINE'
-          AND l.id > v_min_event AND l.transaction_id <> ALL (v_set) AND l.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')
-          AND (m.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-               OR l.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'))
-        ORDER BY l.table_id, l.transaction_id, m.id;
+                WHERE a.table_id = p.table_id ORDER BY a.id DESC LIMIT 1),
+               NULL::jsonb, p.m_tx, p.m_op, p.l_tx, p.l_op
+        FROM pairs AS p
+        ORDER BY p.table_id, p.l_tx, p.m_id;
 
         SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT c.later ORDER BY c.later) INTO v_count, v_later
         FROM pg_temp.chronicle_revert_conflicts AS c;
@@ -4749,7 +4781,7 @@ BEGIN
                                      E'\n' ORDER BY c.name, c.row_key::text NULLS FIRST, c.later)
         INTO v_bad
         FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text NULLS FIRST, later LIMIT 20) AS c;
-        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows changed by the reverted transactions', v_later, v_count
+        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows (or table structures) changed by the reverted transactions', v_later, v_count
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = v_bad || CASE WHEN v_count > 20 THEN E'\n...' ELSE '' END,
                   HINT = 'Revert the later transactions too (include_later => true), or, where both are UPDATEs of the same row, set back only the reverted transactions'' columns (force => true). Nothing was changed.';

@@ -219,6 +219,51 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     await roundTrip('mix', x, before, after);
   });
 
+  it('DROP COLUMN of identity, stored generated and excluded columns: identity and its sequence come back, the generated column is computed, the excluded one takes its default', async () => {
+    await client.query('CREATE SCHEMA kinds');
+    await client.query(`CREATE TABLE kinds.t (id integer PRIMARY KEY, n bigint GENERATED ALWAYS AS IDENTITY, v integer NOT NULL,
+                                              w integer GENERATED ALWAYS AS (v * 10) STORED, secret text DEFAULT 'hidden')`);
+    await client.query(`SELECT chronicle.create_table_audit('kinds.t', excluded_columns => '{secret}')`);
+    await tx(client, `INSERT INTO kinds.t (id, v, secret) SELECT i, i, 'hidden' FROM generate_series(1, 12) AS i`);
+    const before = await stateOf(client, 'kinds');
+    const x = await tx(client, `ALTER TABLE kinds.t DROP COLUMN n, DROP COLUMN w, DROP COLUMN secret`);
+    const after = await stateOf(client, 'kinds');
+    await roundTrip('kinds', x, before, after);
+    await revert(client, await lastTransaction(client));
+    expect(await stateOf(client, 'kinds')).toEqual(before);
+    const { rows: [next] } = await client.query(`INSERT INTO kinds.t (id, v) VALUES (100, 1) RETURNING n`);
+    expect(Number(next.n)).toBe(13);
+  });
+
+  it('DROP TABLE in a schema whose new tables are audited: the table comes back under its own table_id, not as a new audit', async () => {
+    await client.query('CREATE SCHEMA auto');
+    await client.query(`SELECT chronicle.create_schema_audit('auto', auto_audit_new_tables => true)`);
+    await client.query(`CREATE TABLE auto.t (id integer PRIMARY KEY, a text)`);
+    await tx(client, `INSERT INTO auto.t SELECT i, 'a' || i FROM generate_series(1, 5) AS i`);
+    const { rows: [{ table_id: tableId }] } = await client.query(`SELECT table_id FROM chronicle.audited_tables WHERE schema_name = 'auto' AND table_name = 't'`);
+    const before = await stateOf(client, 'auto');
+    const x = await tx(client, `DROP TABLE auto.t`);
+    await revert(client, x);
+    expect(await stateOf(client, 'auto')).toEqual(before);
+    const { rows } = await client.query(`SELECT table_id FROM chronicle.audited_tables WHERE schema_name = 'auto'`);
+    expect(rows).toEqual([{ table_id: tableId }]);
+    const { rows: [schema] } = await client.query(`SELECT except_tables::text[] AS except_tables FROM chronicle.auto_audit_schema WHERE schema_name = 'auto'`);
+    expect(schema.except_tables).toEqual([]);
+  });
+
+  it('ADD and DROP COLUMN on a partitioned table are undone on every partition', async () => {
+    await client.query('CREATE SCHEMA part');
+    await client.query(`CREATE TABLE part.t (id integer PRIMARY KEY, a text) PARTITION BY RANGE (id)`);
+    await client.query(`CREATE TABLE part.t1 PARTITION OF part.t FOR VALUES FROM (0) TO (100)`);
+    await client.query(`CREATE TABLE part.t2 PARTITION OF part.t FOR VALUES FROM (100) TO (200)`);
+    await client.query(`SELECT chronicle.create_table_audit('part.t')`);
+    await tx(client, `INSERT INTO part.t SELECT i, 'a' || i FROM generate_series(1, 199, 7) AS i`);
+    const before = await stateOf(client, 'part');
+    const x = await tx(client, `ALTER TABLE part.t ADD COLUMN b integer DEFAULT 3`, `UPDATE part.t SET b = id WHERE id > 100`, `ALTER TABLE part.t DROP COLUMN a`);
+    const after = await stateOf(client, 'part');
+    await roundTrip('part', x, before, after);
+  });
+
   it('dry_run lists the DDL steps and changes nothing', async () => {
     await setup('dry');
     const x = await tx(client, `ALTER TABLE dry.t DROP COLUMN c`, `ALTER TABLE dry.t RENAME COLUMN a TO z`, `DROP TABLE dry.t`);

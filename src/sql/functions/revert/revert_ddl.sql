@@ -256,6 +256,8 @@ DECLARE
     v_transaction_id bigint;
     v_new_event bigint;
     v_except boolean := false;
+    v_default text := '';
+    v_set_default text := '';
 BEGIN
     SELECT * INTO STRICT v_event FROM chronicle.table_event_log AS e WHERE e.id = event_id;
     v_ddl := v_event.ddl;
@@ -324,11 +326,20 @@ BEGIN
     ELSIF v_op = 'ALTER COLUMN TYPE' THEN
         v_name := v_ddl ->> 'column';
         SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
+        -- The default goes with the type, in the same statement (a default of the new type may not
+        -- cast to the old one): dropped, then the default the column had with its old type.
+        SELECT * INTO v_column FROM chronicle.audit_column_log AS c
+        WHERE c.table_id = v_event.table_id AND c.column_name = v_name AND c.data_type = v_ddl ->> 'old_type'
+          AND c.valid_until_event <= event_id
+        ORDER BY c.id DESC LIMIT 1;
+        v_default := pg_catalog.format('ALTER COLUMN %I DROP DEFAULT, ', v_name);
+        v_set_default := CASE WHEN v_column.generated IS NULL AND v_column.column_default IS NOT NULL
+                              THEN pg_catalog.format(', ALTER COLUMN %I SET DEFAULT %s', v_name, v_column.column_default) ELSE '' END;
         IF v_count = 0 THEN
             -- values not logged (an excluded column, or an empty table): cast
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
-            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s',
-                relation, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type'), relation);
+            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s %sALTER COLUMN %I TYPE %s USING %I::%s%s',
+                relation, v_default, v_name, v_ddl ->> 'old_type', v_name, v_ddl ->> 'old_type', v_set_default), relation);
         ELSE
             DROP TABLE IF EXISTS pg_temp.chronicle_revert_values;
             CREATE TEMPORARY TABLE chronicle_revert_values (k jsonb PRIMARY KEY, v jsonb) ON COMMIT DROP;
@@ -340,10 +351,11 @@ BEGIN
             -- (after the statements above: the end of each DDL statement deletes unused pre-images)
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
-                'ALTER TABLE %1$s ALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
-                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v',
+                'ALTER TABLE %1$s %5$sALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
+                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v%6$s',
                 relation, v_name, v_ddl ->> 'old_type',
-                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation)))),
+                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
+                v_default, v_set_default),
                 relation);
             DROP TYPE pg_temp.chronicle_revert_value;
             DROP TABLE pg_temp.chronicle_revert_values;
@@ -351,8 +363,14 @@ BEGIN
         END IF;
 
     ELSIF v_op = 'ALTER COLUMN DEFAULT' THEN
-        PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s', relation, v_ddl ->> 'column',
-            CASE WHEN v_ddl ->> 'old_default' IS NULL THEN 'DROP DEFAULT' ELSE 'SET DEFAULT ' || (v_ddl ->> 'old_default') END), relation);
+        BEGIN
+            PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s', relation, v_ddl ->> 'column',
+                CASE WHEN v_ddl ->> 'old_default' IS NULL THEN 'DROP DEFAULT' ELSE 'SET DEFAULT ' || (v_ddl ->> 'old_default') END), relation);
+        EXCEPTION WHEN datatype_mismatch THEN
+            -- The old default is of the column's old type: the statement changed the type too, and
+            -- the undo of that type change, next, sets the old default with the old type.
+            NULL;
+        END;
 
     ELSIF v_op = 'ALTER COLUMN NOT NULL' THEN
         PERFORM chronicle.revert_ddl_execute(pg_catalog.format('ALTER TABLE %s ALTER COLUMN %I %s NOT NULL', relation, v_ddl ->> 'column',

@@ -212,17 +212,31 @@ BEGIN
         -- structure, or that changed the structure of a table the reverted ones changed, conflicts
         -- (its changes were made to, or made, another shape of the table).
         INSERT INTO pg_temp.chronicle_revert_conflicts (name, row_key, reverted, reverted_operation, later, later_operation)
-        SELECT DISTINCT ON (l.table_id, l.transaction_id)
+        WITH mine AS (
+            SELECT e.id, e.table_id, e.transaction_id, e.operation::text AS op,
+                   e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AS ddl
+            FROM chronicle.table_event_log AS e
+            WHERE e.transaction_id = ANY (v_set) AND e.operation::text <> 'BASELINE'
+        ), later AS (
+            SELECT e.id, e.table_id, e.transaction_id, e.operation::text AS op,
+                   e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') AS ddl
+            FROM chronicle.table_event_log AS e
+            WHERE e.id > v_min_event AND e.table_id = ANY (v_tables) AND e.transaction_id <> ALL (v_set)
+              AND e.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')
+        ), pairs AS (
+            -- (each side filtered to DDL first, so that the pairs stay few however many rows changed)
+            SELECT m.id AS m_id, m.transaction_id AS m_tx, m.op AS m_op, l.table_id, l.transaction_id AS l_tx, l.op AS l_op
+            FROM (SELECT * FROM mine WHERE ddl) AS m JOIN later AS l ON l.table_id = m.table_id AND l.id > m.id
+            UNION ALL
+            SELECT m.id, m.transaction_id, m.op, l.table_id, l.transaction_id, l.op
+            FROM (SELECT * FROM later WHERE ddl) AS l JOIN mine AS m ON m.table_id = l.table_id AND m.id < l.id
+        )
+        SELECT DISTINCT ON (p.table_id, p.l_tx)
                (SELECT pg_catalog.format('%I.%I', a.schema_name, a.table_name) FROM chronicle.audit_table_log AS a
-                WHERE a.table_id = l.table_id ORDER BY a.id DESC LIMIT 1),
-               NULL::jsonb, m.transaction_id, m.operation::text, l.transaction_id, l.operation::text
-        FROM chronicle.table_event_log AS m
-        JOIN chronicle.table_event_log AS l ON l.table_id = m.table_id AND l.id > m.id
-        WHERE m.transaction_id = ANY (v_set) AND m.operation::text <> 'BASELINE'
-          AND l.id > v_min_event AND l.transaction_id <> ALL (v_set) AND l.operation::text NOT IN ('BASELINE', 'DDL PRE-IMAGE')
-          AND (m.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
-               OR l.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'))
-        ORDER BY l.table_id, l.transaction_id, m.id;
+                WHERE a.table_id = p.table_id ORDER BY a.id DESC LIMIT 1),
+               NULL::jsonb, p.m_tx, p.m_op, p.l_tx, p.l_op
+        FROM pairs AS p
+        ORDER BY p.table_id, p.l_tx, p.m_id;
 
         SELECT pg_catalog.count(*), pg_catalog.array_agg(DISTINCT c.later ORDER BY c.later) INTO v_count, v_later
         FROM pg_temp.chronicle_revert_conflicts AS c;
@@ -241,7 +255,7 @@ BEGIN
                                      E'\n' ORDER BY c.name, c.row_key::text NULLS FIRST, c.later)
         INTO v_bad
         FROM (SELECT * FROM pg_temp.chronicle_revert_conflicts ORDER BY name, row_key::text NULLS FIRST, later LIMIT 20) AS c;
-        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows changed by the reverted transactions', v_later, v_count
+        RAISE EXCEPTION 'cannot revert: later transactions % changed % rows (or table structures) changed by the reverted transactions', v_later, v_count
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = v_bad || CASE WHEN v_count > 20 THEN E'\n...' ELSE '' END,
                   HINT = 'Revert the later transactions too (include_later => true), or, where both are UPDATEs of the same row, set back only the reverted transactions'' columns (force => true). Nothing was changed.';
