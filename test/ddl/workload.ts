@@ -235,7 +235,9 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
         const moved = { ...t, name: to };
         return {
           sql: [`ALTER TABLE ${rel(t)} RENAME TO ${ident(to)}`],
-          apply: () => { t.name = to; t.tracked.relation = rel(moved); },
+          // a table dropped and created again in this transaction is tracked anew after it
+          // commits (under its name then); its old tracking ended with the drop
+          apply: () => { t.name = to; if (!recreated.includes(t)) t.tracked.relation = rel(moved); },
         };
       }
       case 'setSchema': {
@@ -244,7 +246,7 @@ export async function runDdlWorkload(client: Client, seed: number, transactions:
         if (taken) return { sql: [], apply: none };
         return {
           sql: [`ALTER TABLE ${rel(t)} SET SCHEMA ${ident(to)}`],
-          apply: () => { t.schema = to; t.tracked.relation = rel(t); },
+          apply: () => { t.schema = to; if (!recreated.includes(t)) t.tracked.relation = rel(t); },
         };
       }
       case 'changeKey': {
