@@ -3144,6 +3144,16 @@ BEGIN
         IF v_mode = 'VIEW' THEN
             EXECUTE pg_catalog.format('CREATE VIEW %I.%I AS SELECT * FROM chronicle.state_rows(%s, %L::chronicle.cut) AS s(%s)',
                                       target_schema, v_names[i], v_ids[i], cut::text, v_columns[i]);
+        ELSIF v_queries[i] LIKE '/* chronicle: overlay */%' AND chronicle.state_key_ordered(v_sources[i]) THEN
+            -- The overlay of logged old values on the rows now (state_query_updates_only) is a join
+            -- of the table with its entries on the key. The planner hashes the table (the key read
+            -- from the entries has no statistics), storing every row in the hash; a table in key
+            -- order is read along its key index as cheaply as in sequence, and a merge join stores
+            -- nothing (about a fifth less time on 200,000 rows).
+            v_previous_setting := pg_catalog.current_setting('enable_hashjoin');
+            PERFORM pg_catalog.set_config('enable_hashjoin', 'off', true);
+            EXECUTE pg_catalog.format('CREATE TABLE %I.%I AS %s', target_schema, v_names[i], v_queries[i]);
+            PERFORM pg_catalog.set_config('enable_hashjoin', v_previous_setting, true);
         ELSE
             EXECUTE pg_catalog.format('CREATE TABLE %I.%I AS %s', target_schema, v_names[i], v_queries[i]);
         END IF;
@@ -3184,6 +3194,31 @@ BEGIN
     END IF;
 END
 $function$;
+
+-- Whether a table's rows lie in the order of its row key: the key's first column correlates with
+-- the physical order (pg_stats, so the table must have been analyzed) and a btree index starts
+-- with it. False when that cannot be told.
+CREATE FUNCTION chronicle.state_key_ordered(relation regclass)
+RETURNS boolean
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT coalesce(pg_catalog.bool_or(pg_catalog.abs(s.correlation) >= 0.9), false)
+    FROM chronicle.audit_table_log AS v
+    JOIN pg_catalog.pg_class AS c ON c.oid = relation
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    JOIN pg_catalog.pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = v.key_columns[1]
+    WHERE v.valid_until IS NULL AND v.schema_name = n.nspname AND v.table_name = c.relname
+      AND EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                  JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
+                  JOIN pg_catalog.pg_am AS am ON am.oid = ic.relam AND am.amname = 'btree'
+                  JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = i.indkey[0]
+                  WHERE i.indrelid = relation AND a.attname = v.key_columns[1])
+$function$;
+
+COMMENT ON FUNCTION chronicle.state_key_ordered(regclass) IS
+    'Internal, for time travel: whether a table''s rows lie in the order of its row key.';
 
 -- The constraints of a restored table: NOT NULL, defaults and the row key as the log has them at
 -- the cut; CHECK and UNIQUE constraints and indexes as the table has them now, where every
@@ -3851,7 +3886,8 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format($query$
+    -- (the leading comment tells restore_state_at which kind of query this is)
+    SELECT pg_catalog.format($query$/* chronicle: overlay */
 WITH later_events AS MATERIALIZED (
     SELECT x.event_id, pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
     FROM (SELECT e.id AS event_id, e.statement_order, e.nesting_depth, e.operation,
@@ -6119,6 +6155,7 @@ REVOKE ALL ON FUNCTION
     chronicle.state_rows(integer, chronicle.cut),
     chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
     chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.state_key_ordered(regclass),
     chronicle.schema_tables_at(chronicle.cut, name),
     chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
     chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),
@@ -6131,6 +6168,7 @@ GRANT EXECUTE ON FUNCTION chronicle.state_rows(integer, chronicle.cut) TO chroni
 GRANT EXECUTE ON FUNCTION
     chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
     chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.state_key_ordered(regclass),
     chronicle.schema_tables_at(chronicle.cut, name),
     chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
     chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),

@@ -149,6 +149,7 @@ REVOKE ALL ON FUNCTION
     chronicle.state_rows(integer, chronicle.cut),
     chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
     chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.state_key_ordered(regclass),
     chronicle.schema_tables_at(chronicle.cut, name),
     chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
     chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),
@@ -161,6 +162,7 @@ GRANT EXECUTE ON FUNCTION chronicle.state_rows(integer, chronicle.cut) TO chroni
 GRANT EXECUTE ON FUNCTION
     chronicle.restore_state_at(chronicle.cut, integer[], name, text, boolean, boolean),
     chronicle.restore_table_constraints(integer, chronicle.cut, regclass, regclass),
+    chronicle.state_key_ordered(regclass),
     chronicle.schema_tables_at(chronicle.cut, name),
     chronicle.restore_table_state(text, regclass, name, text, boolean, boolean),
     chronicle.restore_table_state(timestamptz, regclass, name, text, boolean, boolean),

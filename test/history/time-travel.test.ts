@@ -175,6 +175,37 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       .toEqual(copy);
   });
 
+  it('restore_table_state of a table in key order (merge join along the key index) equals the copies, after one UPDATE and after several', async () => {
+    await client.query('CREATE SCHEMA ordered');
+    await client.query('CREATE TABLE ordered.t (id integer PRIMARY KEY, a integer, b text, c jsonb)');
+    await client.query(`SELECT chronicle.create_table_audit('ordered.t')`);
+    await client.query(`INSERT INTO ordered.t SELECT i, i % 7, CASE WHEN i % 5 <> 0 THEN 'ü' || i END, jsonb_build_object('i', i) FROM generate_series(1, 3000) AS i`);
+    await markAndCopy(client, 'ord1', { t: 'ordered.t' });
+    // UPDATEs of every row write the new versions in key order, so the table stays in it
+    await client.query('UPDATE ordered.t SET a = a + 1, b = CASE WHEN id % 3 = 0 THEN NULL ELSE b END');
+    await markAndCopy(client, 'ord2', { t: 'ordered.t' });
+    await client.query(`UPDATE ordered.t SET c = CASE WHEN id % 2 = 0 THEN '{}' ELSE c END`);
+    await client.query('ANALYZE ordered.t');
+    // the conditions of the merge join hold: a table in key order, and the overlay query
+    expect((await client.query(`SELECT chronicle.state_key_ordered('ordered.t') AS ordered`)).rows).toEqual([{ ordered: true }]);
+    for (const mark of ['ord1', 'ord2']) {
+      const { rows: [{ query }] } = await client.query(
+        `SELECT chronicle.state_query(v.table_id, chronicle.cut($1::text), 'then') AS query FROM chronicle.audited_tables AS v WHERE v.audited_table = 'ordered.t'::regclass`, [mark]);
+      expect(query.startsWith('/* chronicle: overlay */')).toBe(true);
+      await client.query(`SELECT chronicle.restore_table_state($1::text, 'ordered.t', 'ordered_then', replace => true)`, [mark]);
+      expect(await rowsOf(client, 'SELECT * FROM ordered_then.t ORDER BY id')).toEqual(await rowsOf(client, `SELECT * FROM copies.t_${mark} ORDER BY id`));
+    }
+    // hash joins are the planner's again afterwards
+    expect((await client.query(`SELECT current_setting('enable_hashjoin') AS s`)).rows).toEqual([{ s: 'on' }]);
+    // rows out of key order, or no statistics: the planner's choice
+    await client.query('CREATE TABLE ordered.shuffled (id integer PRIMARY KEY, a integer)');
+    await client.query(`SELECT chronicle.create_table_audit('ordered.shuffled')`);
+    expect((await client.query(`SELECT chronicle.state_key_ordered('ordered.shuffled') AS ordered`)).rows).toEqual([{ ordered: false }]);
+    await client.query('INSERT INTO ordered.shuffled SELECT i, i FROM generate_series(1, 3000) AS i ORDER BY md5(i::text)');
+    await client.query('ANALYZE ordered.shuffled');
+    expect((await client.query(`SELECT chronicle.state_key_ordered('ordered.shuffled') AS ordered`)).rows).toEqual([{ ordered: false }]);
+  });
+
   it('restore_recordset, restore_record_jsonb, restore_recordsets and table_diff write values as the log does (-0, array bounds), see a change of numeric scale, and find rows whose key column was renamed since', async () => {
     await client.query('CREATE SCHEMA exact');
     await client.query('CREATE TABLE exact.t (id integer PRIMARY KEY, f8 float8, arr integer[], n numeric, v text)');

@@ -250,7 +250,8 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format($query$
+    -- (the leading comment tells restore_state_at which kind of query this is)
+    SELECT pg_catalog.format($query$/* chronicle: overlay */
 WITH later_events AS MATERIALIZED (
     SELECT x.event_id, pg_catalog.row_number() OVER (ORDER BY x.transaction_order, x.statement_order, x.nesting_depth, x.event_id) AS pos
     FROM (SELECT e.id AS event_id, e.statement_order, e.nesting_depth, e.operation,
