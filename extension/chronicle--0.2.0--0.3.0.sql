@@ -2877,21 +2877,35 @@ $function$;
 -- with it. False when that cannot be told.
 CREATE OR REPLACE FUNCTION chronicle.state_key_ordered(relation regclass)
 RETURNS boolean
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT coalesce(pg_catalog.bool_or(pg_catalog.abs(s.correlation) >= 0.9), false)
-    FROM chronicle.audit_table_log AS v
-    JOIN pg_catalog.pg_class AS c ON c.oid = relation
+DECLARE
+    v_schema name;
+    v_table name;
+    v_first_key name;
+    v_correlation real;
+BEGIN
+    SELECT n.nspname, c.relname, v.key_columns[1] INTO v_schema, v_table, v_first_key
+    FROM pg_catalog.pg_class AS c
     JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-    JOIN pg_catalog.pg_stats AS s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = v.key_columns[1]
-    WHERE v.valid_until IS NULL AND v.schema_name = n.nspname AND v.table_name = c.relname
-      AND EXISTS (SELECT FROM pg_catalog.pg_index AS i
-                  JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
-                  JOIN pg_catalog.pg_am AS am ON am.oid = ic.relam AND am.amname = 'btree'
-                  JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = i.indkey[0]
-                  WHERE i.indrelid = relation AND a.attname = v.key_columns[1])
+    JOIN chronicle.audit_table_log AS v ON v.valid_until IS NULL AND v.schema_name = n.nspname AND v.table_name = c.relname
+    WHERE c.oid = relation;
+    IF v_first_key IS NULL OR NOT EXISTS (
+           SELECT FROM pg_catalog.pg_index AS i
+           JOIN pg_catalog.pg_class AS ic ON ic.oid = i.indexrelid
+           JOIN pg_catalog.pg_am AS am ON am.oid = ic.relam AND am.amname = 'btree'
+           JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attnum = i.indkey[0]
+           WHERE i.indrelid = relation AND a.attname = v_first_key) THEN
+        RETURN false;
+    END IF;
+    -- one row of the view, found by its constants (joined, the view is computed for every row)
+    SELECT s.correlation INTO v_correlation
+    FROM pg_catalog.pg_stats AS s
+    WHERE s.schemaname = v_schema AND s.tablename = v_table AND s.attname = v_first_key AND NOT s.inherited;
+    RETURN coalesce(pg_catalog.abs(v_correlation) >= 0.9, false);
+END
 $function$;
 
 COMMENT ON FUNCTION chronicle.state_key_ordered(regclass) IS
