@@ -155,6 +155,21 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(await structureDifferences(client)).toEqual([]);
   });
 
+  it.each([
+    ['through dynamic SQL, whose text does not name chronicle', `DO $$ BEGIN EXECUTE 'ALTER TABLE chron' || 'icle.row' || '_log ADD COLUMN x integer'; END $$`],
+    ['under chronicle.reverting (set by a revert for its own ALTER TABLEs)', 'SET LOCAL chronicle.reverting = on; ALTER TABLE chronicle.row_log ADD COLUMN x integer'],
+  ])('refuses an ALTER TABLE of a log table %s, in a session that ran no other DDL', async (_what, sql) => {
+    // a new session: nothing of an earlier statement is left in its settings
+    const fresh = await connectTo(server, database);
+    try {
+      await expect(fresh.query(sql)).rejects.toMatchObject({ message: 'cannot run ALTER TABLE on table chronicle.row_log: it belongs to chronicle' });
+    } finally {
+      await fresh.end();
+    }
+    const { rows } = await client.query(`SELECT count(*)::int AS n FROM pg_attribute WHERE attrelid = 'chronicle.row_log'::regclass AND attname = 'x'`);
+    expect(rows[0].n).toBe(0);
+  });
+
   it('a table of its own in schema chronicle can still be made, changed and dropped', async () => {
     await client.query('CREATE TABLE chronicle.mine (id integer PRIMARY KEY); ALTER TABLE chronicle.mine ADD COLUMN v text; DROP TABLE chronicle.mine');
   });

@@ -27,9 +27,11 @@ BEGIN
     -- autovacuum settings, statistics targets, CLUSTER ON).
     SELECT c.command_tag, c.object_type, c.object_identity INTO v_command
     FROM pg_catalog.pg_event_trigger_ddl_commands() AS c
+    -- (no structure taken at the start, e.g. for a statement whose text does not name chronicle,
+    -- is no structure left as it was)
     WHERE c.schema_name = 'chronicle' AND NOT c.in_extension
       AND NOT (c.command_tag = 'ALTER TABLE'
-               AND pg_catalog.current_setting('chronicle.protected_structure', true) = chronicle.ddl_protected_structure())
+               AND pg_catalog.current_setting('chronicle.protected_structure', true) IS NOT DISTINCT FROM chronicle.ddl_protected_structure())
       AND EXISTS (
         SELECT FROM pg_catalog.pg_depend AS d
         JOIN pg_catalog.pg_extension AS x ON x.oid = d.refobjid AND x.extname = 'chronicle'
