@@ -83,21 +83,23 @@ const RESTORE_SCHEMA = 'chronicle_bench_restored';
 
 /**
  * The table as it was after the bulk INSERT, before the bulk UPDATE, built as a new table: on
- * the audited table by chronicle.restore_table_state from the log, on the unaudited one by
- * CREATE TABLE AS of the table (the same rows, read from the heap). changedRows is the rows the
- * new table holds.
+ * the audited table by chronicle.restore_table_state from the log (the new table takes the
+ * audited table's name), on the unaudited one by CREATE TABLE AS of the table (the same rows,
+ * read from the heap). changedRows is the rows the new table holds.
  */
 async function restoreBeforeUpdate(context: WorkloadContext): Promise<Run> {
   const { client, table, label } = context;
   const copy = format('%I.%I', BENCH_SCHEMA, 'copy');
-  const point = label === 'audited' ? await firstTransaction(client) : undefined;
-  const start = process.hrtime.bigint();
-  if (point === undefined) await client.query(format('CREATE TABLE %s AS SELECT * FROM %s', copy, table));
-  else await client.query('SELECT chronicle.restore_table_state($1::bigint, $2::regclass, $3, replace => true)', [point, table, RESTORE_SCHEMA]);
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const restored = point === undefined ? copy : format('%I.%I', RESTORE_SCHEMA, 'audited');
-  const { rows: [count] } = await client.query<{ n: string }>(format('SELECT count(*) AS n FROM %s', restored));
-  await client.query(point === undefined ? format('DROP TABLE %s', copy) : format('DROP SCHEMA %I CASCADE', RESTORE_SCHEMA));
+  const build = label === 'audited'
+    ? {
+      query: { text: 'SELECT chronicle.restore_table_state($1::bigint, $2::regclass, $3, replace => true)', values: [await firstTransaction(client), table, RESTORE_SCHEMA] },
+      built: format('%I.%I', RESTORE_SCHEMA, 'audited'),
+      cleanup: format('DROP SCHEMA %I CASCADE', RESTORE_SCHEMA),
+    }
+    : { query: { text: format('CREATE TABLE %s AS SELECT * FROM %s', copy, table), values: [] }, built: copy, cleanup: format('DROP TABLE %s', copy) };
+  const { ms } = await timed(client, build.query);
+  const { rows: [count] } = await client.query<{ n: string }>(format('SELECT count(*) AS n FROM %s', build.built));
+  await client.query(build.cleanup);
   return { ms, changedRows: Number(count.n) };
 }
 
@@ -110,14 +112,14 @@ async function restoreBeforeUpdate(context: WorkloadContext): Promise<Run> {
 async function restoreRecords(context: WorkloadContext): Promise<Run> {
   const { client, table, label, options } = context;
   const point = label === 'audited' ? await firstTransaction(client) : undefined;
-  const text = point === undefined
-    ? format('SELECT t.* FROM %s AS t WHERE t.id = $1::bigint', table)
-    : format("SELECT r.* FROM chronicle.restore_record(NULL::%s, jsonb_build_object('id', $1::bigint), $2::bigint) AS r WHERE r.id IS NOT NULL", table);
+  const lookUp = point === undefined
+    ? { text: format('SELECT t.* FROM %s AS t WHERE t.id = $1::bigint', table), extra: [] }
+    : { text: format("SELECT r.* FROM chronicle.restore_record(NULL::%s, jsonb_build_object('id', $1::bigint), $2::bigint) AS r WHERE r.id IS NOT NULL", table), extra: [point] };
   const latencies: number[] = [];
   let found = 0;
   for (let k = 0; k < options.transactions; k += 1) {
     const id = 1 + Math.floor((k * options.rows) / options.transactions);
-    const { ms, rowCount } = await timed(client, { name: `bench_restore_record_${label}`, text, values: point === undefined ? [id] : [id, point] });
+    const { ms, rowCount } = await timed(client, { name: `bench_restore_record_${label}`, text: lookUp.text, values: [id, ...lookUp.extra] });
     latencies.push(ms);
     found += rowCount;
   }

@@ -8,8 +8,8 @@
  * and bad input (SQLSTATE, HINT, nothing created).
  */
 import type { Client } from 'pg';
-import { DatabaseError } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { failure } from '../helpers/transactions';
 import type { ServerInfo } from '../helpers/servers/types';
 import { LAST_RELEASE } from '../helpers/versions';
 
@@ -31,16 +31,6 @@ async function markAndCopy(client: Client, mark: string, tables: Record<string, 
     await client.query(`CREATE TABLE copies.${label}_${mark} AS SELECT * FROM ${relation}`);
   }
   await client.query('COMMIT');
-}
-
-async function failure(client: Client, sql: string, params: unknown[] = []): Promise<DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    if (error instanceof DatabaseError) return error;
-    throw error;
-  }
-  throw new Error(`expected to fail: ${sql}`);
 }
 
 async function schemaExists(client: Client, schema: string): Promise<boolean> {

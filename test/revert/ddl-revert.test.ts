@@ -6,8 +6,8 @@
  * default, and their rows as jsonb, so column order does not matter) with a copy taken before.
  */
 import type { Client } from 'pg';
-import { DatabaseError } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { failure, lastTransaction, tx } from '../helpers/transactions';
 import type { ServerInfo } from '../helpers/servers/types';
 
 interface TableState { columns: string[]; rows: string[] }
@@ -32,39 +32,11 @@ async function stateOf(client: Client, schema: string, withDefaults = true): Pro
   return out;
 }
 
-async function lastTransaction(client: Client): Promise<number> {
-  const { rows: [r] } = await client.query<{ id: string }>('SELECT max(id) AS id FROM chronicle.transaction_log');
-  return Number(r.id);
-}
-
-/** runs statements in one transaction, returns its transaction_log id */
-async function tx(client: Client, ...statements: string[]): Promise<number> {
-  await client.query('BEGIN');
-  try {
-    for (const s of statements) await client.query(s);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-  return lastTransaction(client);
-}
-
 interface RevertRow { reverted_transaction_id: string; action: string; table_name: string | null; row_count: string }
 
 async function revert(client: Client, id: number, options = ''): Promise<RevertRow[]> {
   const { rows } = await client.query<RevertRow>(`SELECT * FROM chronicle.revert_transaction($1${options})`, [id]);
   return rows;
-}
-
-async function failure(client: Client, sql: string, params: unknown[] = []): Promise<DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    if (error instanceof DatabaseError) return error;
-    throw error;
-  }
-  throw new Error(`expected to fail: ${sql}`);
 }
 
 describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {

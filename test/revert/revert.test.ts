@@ -6,8 +6,8 @@
  * bad input (nothing changed, SQLSTATE and HINT).
  */
 import type { Client } from 'pg';
-import { DatabaseError } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { failure, lastTransaction, tx } from '../helpers/transactions';
 import type { ServerInfo } from '../helpers/servers/types';
 
 /** every table of the schema as sorted lines of row text: the oracle's copy */
@@ -23,38 +23,9 @@ async function copyOf(client: Client, schema: string): Promise<Record<string, st
   return out;
 }
 
-async function lastTransaction(client: Client): Promise<number> {
-  const { rows: [r] } = await client.query<{ id: string }>('SELECT max(id) AS id FROM chronicle.transaction_log');
-  return Number(r.id);
-}
-
-/** runs statements in one transaction, returns its transaction_log id */
-async function tx(client: Client, ...statements: string[]): Promise<number> {
-  await client.query('BEGIN');
-  try {
-    for (const s of statements) await client.query(s);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
-  return lastTransaction(client);
-}
-
 async function revert(client: Client, sql: string, params: unknown[] = []): Promise<{ action: string; table_name: string; row_count: string }[]> {
   const { rows } = await client.query(sql, params);
   return rows;
-}
-
-/** the error a statement raises (inside a savepoint, so the session goes on), with what it left */
-async function failure(client: Client, sql: string, params: unknown[] = []): Promise<DatabaseError> {
-  try {
-    await client.query(sql, params);
-  } catch (error) {
-    if (error instanceof DatabaseError) return error;
-    throw error;
-  }
-  throw new Error(`expected to fail: ${sql}`);
 }
 
 describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, server: ServerInfo) => {
