@@ -405,6 +405,20 @@ COMMENT ON AGGREGATE chronicle.jsonb_merge(jsonb) IS
 -- revert drops it again.
 ALTER TYPE chronicle.event_operation ADD VALUE 'CREATE TABLE';
 
+-- issue 3: capture speed -----------------------------------------------------------------------
+
+-- The key index of row_log becomes a BRIN bloom index. A btree entry per logged row, inserted at
+-- a random place, cost about four times the row's own heap insert (650 of 820 ms per 200,000
+-- entries). A bloom filter per 4 pages costs a fraction of that, and a look-up of one key reads
+-- the filters (about 2 MB per million entries) and the few ranges that may hold the key.
+-- n_distinct_per_range is what 4 pages of key-only entries hold, so the filters keep their
+-- false-positive rate. autosummarize has autovacuum summarize each range once it is full; a
+-- look-up reads ranges not summarized yet whole, so its results never depend on it.
+DROP INDEX chronicle.row_log_row_key_idx;
+CREATE INDEX row_log_row_key_idx ON chronicle.row_log
+    USING brin (table_id, pg_catalog.jsonb_hash(row_key) pg_catalog.int4_bloom_ops (n_distinct_per_range = 500, false_positive_rate = 0.005))
+    WITH (pages_per_range = 4, autosummarize = on);
+
 -- ==== functions (src/sql/functions/capture/capture_function_definition.sql)
 -- Renders the capture trigger function of one audited table from its current audit_table_log
 -- version and the table's columns: static SQL per table, so a statement costs one set-based
@@ -3932,7 +3946,7 @@ LEFT JOIN overlay AS o ON %7$s$query$,
                                            WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
                                            THEN pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                                            ELSE pg_catalog.format('CASE WHEN o.old_data ? %L THEN %s ELSE chronicle_row.%I END',
-                                                                  a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod), a.attname) END
+                                                                  a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod, 'o.old_data'), a.attname) END
                                       || pg_catalog.format(' AS %I', a.attname), ', ' ORDER BY a.attnum)
          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped),
         relation,
@@ -3941,12 +3955,12 @@ LEFT JOIN overlay AS o ON %7$s$query$,
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
 $function$;
 
--- The SQL expression reading column_name of the jsonb o.old_data as its type, as
--- jsonb_populate_record would: a cast of its text for scalars (->> gives the text of a JSON
--- scalar, or the text form a lossy value was logged as), jsonb_populate_record itself for values
--- logged as JSON arrays or objects (arrays, composites, json, jsonb and types with a cast to
--- them, and domains over those).
-CREATE FUNCTION chronicle.state_json_value(relation regclass, column_name name, value_type oid, value_typmod integer)
+-- The SQL expression reading column_name of a logged jsonb (the expression source, e.g.
+-- o.old_data) as its type, as jsonb_populate_record would: a cast of its text for scalars (->>
+-- gives the text of a JSON scalar, or the text form a lossy value was logged as), jsonb_populate_record
+-- itself for values logged as JSON arrays or objects (arrays, composites, json, jsonb and types
+-- with a cast to them, and domains over those).
+CREATE FUNCTION chronicle.state_json_value(relation regclass, column_name name, value_type oid, value_typmod integer, source text)
 RETURNS text
 LANGUAGE sql
 STABLE
@@ -3960,13 +3974,13 @@ AS $function$
     SELECT CASE WHEN b.typtype = 'c' OR b.typcategory = 'A' OR b.oid IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
                      OR EXISTS (SELECT FROM pg_catalog.pg_cast AS c
                                 WHERE c.castsource = b.oid AND c.casttarget IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype))
-                THEN pg_catalog.format('(pg_catalog.jsonb_populate_record(NULL::%s, pg_catalog.jsonb_build_object(%L, o.old_data -> %L))).%I',
-                                       relation, column_name, column_name, column_name)
-                ELSE pg_catalog.format('(o.old_data ->> %L)::%s', column_name, pg_catalog.format_type(value_type, value_typmod)) END
+                THEN pg_catalog.format('(pg_catalog.jsonb_populate_record(NULL::%s, pg_catalog.jsonb_build_object(%L, %s -> %L))).%I',
+                                       relation, column_name, source, column_name, column_name)
+                ELSE pg_catalog.format('(%s ->> %L)::%s', source, column_name, pg_catalog.format_type(value_type, value_typmod)) END
     FROM base AS b WHERE b.typtype <> 'd'
 $function$;
 
-COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer) IS
+COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer, text) IS
     'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
 COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
     'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';
@@ -4712,16 +4726,24 @@ COMMENT ON FUNCTION chronicle.revert_ddl(bigint) IS
 -- each compared with the equality operator of its type's default btree operator class (the one
 -- a unique key uses), named with its schema so that no search_path is needed, e.g.
 -- t."id" OPERATOR(pg_catalog.=) s."id". Types without such an operator of their own (arrays,
--- enums, ranges) use pg_catalog's polymorphic one.
-CREATE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text)
+-- enums, ranges) use pg_catalog's polymorphic one. With right_is_json, right_alias is a logged
+-- key (a jsonb expression such as r.row_key) and each key value is read from it as its type:
+-- integers from their JSON numbers (a key is never NULL), others as time travel reads them
+-- (chronicle.state_json_value); that skips building a whole record per logged row.
+CREATE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text,
+                                                          right_is_json boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT pg_catalog.string_agg(
-               pg_catalog.format('%s.%I OPERATOR(%s) %s.%I', left_alias, k.name,
-                                 coalesce(op.name, 'pg_catalog.='), right_alias, k.name),
+               pg_catalog.format('%s.%I OPERATOR(%s) %s', left_alias, k.name, coalesce(op.name, 'pg_catalog.='),
+                                 CASE WHEN NOT right_is_json THEN pg_catalog.format('%s.%I', right_alias, k.name)
+                                      WHEN a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                                          'pg_catalog.int8'::pg_catalog.regtype)
+                                      THEN pg_catalog.format('(%s -> %L)::%s', right_alias, k.name, pg_catalog.format_type(a.atttypid, a.atttypmod))
+                                      ELSE chronicle.state_json_value(relation, k.name, a.atttypid, a.atttypmod, right_alias) END),
                ' AND ' ORDER BY k.ord)
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
     JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped
@@ -4741,8 +4763,8 @@ AS $function$
     ) AS op ON true
 $function$;
 
-COMMENT ON FUNCTION chronicle.revert_key_condition(regclass, name[], text, text) IS
-    'Internal, for revert: the condition matching two row aliases of a relation on its key columns.';
+COMMENT ON FUNCTION chronicle.revert_key_condition(regclass, name[], text, text, boolean) IS
+    'Internal, for revert: the condition matching two row aliases of a relation (or a row alias and a logged key) on its key columns.';
 
 -- The columns a revert writes: every column but dropped and generated ones; without the excluded
 -- columns when for_insert (they are not logged, so a re-inserted row gets their default); without
@@ -4904,8 +4926,9 @@ COMMENT ON FUNCTION chronicle.revert_check_foreign_keys(regclass[]) IS
 -- every audited table, undone newest first, in the caller's transaction, and logged by the
 -- tables' capture triggers like any other change, so that a revert can itself be reverted.
 --
--- Per event, a handful of set-based statements read its row_log entries with
--- jsonb_populate_record (which reads back exactly what the capture wrote):
+-- Per event, a handful of set-based statements read its row_log entries back exactly as the
+-- capture wrote them: whole rows with jsonb_populate_record, keys and single columns as time
+-- travel reads them (chronicle.state_json_value), which builds no record per entry:
 --   INSERT            DELETE the rows by key (and check that each was there)
 --   UPDATE            UPDATE the rows by key, setting the columns of each entry's old_data (only
 --                     those); entries that moved a row to another key go back in waves, each one
@@ -5257,9 +5280,8 @@ BEGIN
             EXECUTE pg_catalog.format($sql$
                 DELETE FROM %1$s AS t
                 USING chronicle.row_log AS r
-                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS p
                 WHERE r.event_id = $1 AND %2$s$sql$,
-                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
+                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
             USING v_event.id;
             GET DIAGNOSTICS v_done = ROW_COUNT;
 
@@ -5294,13 +5316,15 @@ BEGIN
             FROM pg_catalog.unnest(chronicle.revert_columns(v_relation, '{}', false)) AS c WHERE c = ANY (v_changed);
             -- Each entry sets back the columns of its old_data: all of v_columns when every entry
             -- names the same ones, else each column only where the entry names it.
+            -- (each old value read from old_data as its type, as time travel reads it)
             v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
-                                               pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
-                                               pg_catalog.string_agg(CASE WHEN v_uniform AND v_moving = 0
-                                                                          THEN pg_catalog.format('p.%I', c)
-                                                                          ELSE pg_catalog.format('CASE WHEN r.old_data ? %L THEN p.%I ELSE t.%I END', c, c, c) END,
-                                                                     ', ' ORDER BY o))
-                      FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
+                                               pg_catalog.string_agg(pg_catalog.quote_ident(x.c), ', ' ORDER BY x.o),
+                                               pg_catalog.string_agg(pg_catalog.format(CASE WHEN v_uniform AND v_moving = 0 THEN '%2$s'
+                                                                                            ELSE 'CASE WHEN r.old_data ? %1$L THEN %2$s ELSE t.%1$I END' END,
+                                                                                       x.c, chronicle.state_json_value(v_relation, x.c, a.atttypid, a.atttypmod, 'r.old_data')),
+                                                                     ', ' ORDER BY x.o))
+                      FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)
+                      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = x.c AND NOT a.attisdropped);
             IF v_sql IS NULL THEN
                 -- only columns that cannot be set (generated ones, computed again by the server)
                 v_done := v_expected;
@@ -5310,11 +5334,10 @@ BEGIN
                 EXECUTE pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$s
                     FROM chronicle.row_log AS r
-                    CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
                     WHERE r.event_id = $1 %3$s AND %4$s$sql$,
                     v_relation, v_sql,
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
-                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
+                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
                 USING v_event.id, v_key_columns::text[];
                 GET DIAGNOSTICS v_done = ROW_COUNT;
             END IF;
@@ -6089,7 +6112,7 @@ GRANT EXECUTE ON FUNCTION
 REVOKE ALL ON TABLE chronicle.revert_log FROM PUBLIC;
 GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
 REVOKE ALL ON FUNCTION
-    chronicle.revert_key_condition(regclass, name[], text, text),
+    chronicle.revert_key_condition(regclass, name[], text, text, boolean),
     chronicle.revert_columns(regclass, name[], boolean),
     chronicle.revert_active_revert(bigint),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
@@ -6136,7 +6159,7 @@ REVOKE ALL ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
-    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_json_value(regclass, name, oid, integer, text),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
@@ -6155,7 +6178,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
-    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_json_value(regclass, name, oid, integer, text),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),

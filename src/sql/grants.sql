@@ -66,7 +66,7 @@ GRANT EXECUTE ON FUNCTION
 REVOKE ALL ON TABLE chronicle.revert_log FROM PUBLIC;
 GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
 REVOKE ALL ON FUNCTION
-    chronicle.revert_key_condition(regclass, name[], text, text),
+    chronicle.revert_key_condition(regclass, name[], text, text, boolean),
     chronicle.revert_columns(regclass, name[], boolean),
     chronicle.revert_active_revert(bigint),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
@@ -113,7 +113,7 @@ REVOKE ALL ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
-    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_json_value(regclass, name, oid, integer, text),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
@@ -132,7 +132,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.state_shape_events(integer, chronicle.cut),
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
-    chronicle.state_json_value(regclass, name, oid, integer),
+    chronicle.state_json_value(regclass, name, oid, integer, text),
     chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),

@@ -279,7 +279,7 @@ LEFT JOIN overlay AS o ON %7$s$query$,
                                            WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
                                            THEN pg_catalog.format('NULL::%s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                                            ELSE pg_catalog.format('CASE WHEN o.old_data ? %L THEN %s ELSE chronicle_row.%I END',
-                                                                  a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod), a.attname) END
+                                                                  a.attname, chronicle.state_json_value(relation, a.attname, a.atttypid, a.atttypmod, 'o.old_data'), a.attname) END
                                       || pg_catalog.format(' AS %I', a.attname), ', ' ORDER BY a.attnum)
          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped),
         relation,
@@ -288,12 +288,12 @@ LEFT JOIN overlay AS o ON %7$s$query$,
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
 $function$;
 
--- The SQL expression reading column_name of the jsonb o.old_data as its type, as
--- jsonb_populate_record would: a cast of its text for scalars (->> gives the text of a JSON
--- scalar, or the text form a lossy value was logged as), jsonb_populate_record itself for values
--- logged as JSON arrays or objects (arrays, composites, json, jsonb and types with a cast to
--- them, and domains over those).
-CREATE OR REPLACE FUNCTION chronicle.state_json_value(relation regclass, column_name name, value_type oid, value_typmod integer)
+-- The SQL expression reading column_name of a logged jsonb (the expression source, e.g.
+-- o.old_data) as its type, as jsonb_populate_record would: a cast of its text for scalars (->>
+-- gives the text of a JSON scalar, or the text form a lossy value was logged as), jsonb_populate_record
+-- itself for values logged as JSON arrays or objects (arrays, composites, json, jsonb and types
+-- with a cast to them, and domains over those).
+CREATE OR REPLACE FUNCTION chronicle.state_json_value(relation regclass, column_name name, value_type oid, value_typmod integer, source text)
 RETURNS text
 LANGUAGE sql
 STABLE
@@ -307,13 +307,13 @@ AS $function$
     SELECT CASE WHEN b.typtype = 'c' OR b.typcategory = 'A' OR b.oid IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype)
                      OR EXISTS (SELECT FROM pg_catalog.pg_cast AS c
                                 WHERE c.castsource = b.oid AND c.casttarget IN ('pg_catalog.json'::pg_catalog.regtype, 'pg_catalog.jsonb'::pg_catalog.regtype))
-                THEN pg_catalog.format('(pg_catalog.jsonb_populate_record(NULL::%s, pg_catalog.jsonb_build_object(%L, o.old_data -> %L))).%I',
-                                       relation, column_name, column_name, column_name)
-                ELSE pg_catalog.format('(o.old_data ->> %L)::%s', column_name, pg_catalog.format_type(value_type, value_typmod)) END
+                THEN pg_catalog.format('(pg_catalog.jsonb_populate_record(NULL::%s, pg_catalog.jsonb_build_object(%L, %s -> %L))).%I',
+                                       relation, column_name, source, column_name, column_name)
+                ELSE pg_catalog.format('(%s ->> %L)::%s', source, column_name, pg_catalog.format_type(value_type, value_typmod)) END
     FROM base AS b WHERE b.typtype <> 'd'
 $function$;
 
-COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer) IS
+COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer, text) IS
     'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
 COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
     'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';

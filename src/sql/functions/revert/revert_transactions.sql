@@ -2,8 +2,9 @@
 -- every audited table, undone newest first, in the caller's transaction, and logged by the
 -- tables' capture triggers like any other change, so that a revert can itself be reverted.
 --
--- Per event, a handful of set-based statements read its row_log entries with
--- jsonb_populate_record (which reads back exactly what the capture wrote):
+-- Per event, a handful of set-based statements read its row_log entries back exactly as the
+-- capture wrote them: whole rows with jsonb_populate_record, keys and single columns as time
+-- travel reads them (chronicle.state_json_value), which builds no record per entry:
 --   INSERT            DELETE the rows by key (and check that each was there)
 --   UPDATE            UPDATE the rows by key, setting the columns of each entry's old_data (only
 --                     those); entries that moved a row to another key go back in waves, each one
@@ -355,9 +356,8 @@ BEGIN
             EXECUTE pg_catalog.format($sql$
                 DELETE FROM %1$s AS t
                 USING chronicle.row_log AS r
-                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS p
                 WHERE r.event_id = $1 AND %2$s$sql$,
-                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
+                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
             USING v_event.id;
             GET DIAGNOSTICS v_done = ROW_COUNT;
 
@@ -392,13 +392,15 @@ BEGIN
             FROM pg_catalog.unnest(chronicle.revert_columns(v_relation, '{}', false)) AS c WHERE c = ANY (v_changed);
             -- Each entry sets back the columns of its old_data: all of v_columns when every entry
             -- names the same ones, else each column only where the entry names it.
+            -- (each old value read from old_data as its type, as time travel reads it)
             v_sql := (SELECT pg_catalog.format('(%s) = ROW(%s)',
-                                               pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o),
-                                               pg_catalog.string_agg(CASE WHEN v_uniform AND v_moving = 0
-                                                                          THEN pg_catalog.format('p.%I', c)
-                                                                          ELSE pg_catalog.format('CASE WHEN r.old_data ? %L THEN p.%I ELSE t.%I END', c, c, c) END,
-                                                                     ', ' ORDER BY o))
-                      FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o));
+                                               pg_catalog.string_agg(pg_catalog.quote_ident(x.c), ', ' ORDER BY x.o),
+                                               pg_catalog.string_agg(pg_catalog.format(CASE WHEN v_uniform AND v_moving = 0 THEN '%2$s'
+                                                                                            ELSE 'CASE WHEN r.old_data ? %1$L THEN %2$s ELSE t.%1$I END' END,
+                                                                                       x.c, chronicle.state_json_value(v_relation, x.c, a.atttypid, a.atttypmod, 'r.old_data')),
+                                                                     ', ' ORDER BY x.o))
+                      FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)
+                      JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = x.c AND NOT a.attisdropped);
             IF v_sql IS NULL THEN
                 -- only columns that cannot be set (generated ones, computed again by the server)
                 v_done := v_expected;
@@ -408,11 +410,10 @@ BEGIN
                 EXECUTE pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$s
                     FROM chronicle.row_log AS r
-                    CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
                     WHERE r.event_id = $1 %3$s AND %4$s$sql$,
                     v_relation, v_sql,
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
-                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'p'))
+                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
                 USING v_event.id, v_key_columns::text[];
                 GET DIAGNOSTICS v_done = ROW_COUNT;
             END IF;
