@@ -196,6 +196,45 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect((await client.query(`SELECT chronicle.state_key_ordered('ordered.shuffled') AS ordered`)).rows).toEqual([{ ordered: false }]);
   });
 
+  it('restore_record finds a row\'s history through the BRIN bloom key index, in summarized ranges and in ranges not summarized yet', async () => {
+    await client.query('CREATE SCHEMA bloom');
+    await client.query('CREATE TABLE bloom.t (region text, n integer, v integer, note text, PRIMARY KEY (region, n))');
+    await client.query(`SELECT chronicle.create_table_audit('bloom.t')`);
+    await client.query(`INSERT INTO bloom.t SELECT CASE WHEN i % 2 = 0 THEN 'nörd' ELSE 'süd "x"' END, i, i % 11, 'n' || i FROM generate_series(1, 3000) AS i`);
+    await markAndCopy(client, 'bloom1', { t: 'bloom.t' });
+    await client.query('UPDATE bloom.t SET v = v + 1 WHERE n % 3 = 0');
+    await client.query('DELETE FROM bloom.t WHERE n % 7 = 0');
+    await client.query(`UPDATE bloom.t SET n = n + 100000 WHERE n % 13 = 0`);
+    // every full range so far gets its bloom filter; what follows lands in ranges without one
+    const { rows: [{ ranges }] } = await client.query(`SELECT brin_summarize_new_values('chronicle.row_log_row_key_idx') AS ranges`);
+    expect(Number(ranges)).toBeGreaterThan(0);
+    await markAndCopy(client, 'bloom2', { t: 'bloom.t' });
+    await client.query('UPDATE bloom.t SET note = NULL WHERE n % 5 = 0');
+    await client.query(`INSERT INTO bloom.t SELECT 'nörd', i, 0, NULL FROM generate_series(3001, 3200) AS i`);
+    await client.query('ANALYZE chronicle.row_log');
+    await client.query('SET enable_seqscan = off');
+    try {
+      // the look-up of docs/log-tables.md reads the index
+      const { rows: [explained] } = await client.query(`EXPLAIN (FORMAT JSON) SELECT * FROM chronicle.row_log AS r
+        WHERE r.table_id = (SELECT v.table_id FROM chronicle.audited_tables AS v WHERE v.audited_table = 'bloom.t'::regclass)
+          AND pg_catalog.jsonb_hash(r.row_key) = pg_catalog.jsonb_hash('{"region": "nörd", "n": 42}') AND r.row_key = '{"region": "nörd", "n": 42}'`);
+      expect(JSON.stringify(explained['QUERY PLAN'])).toContain('"Index Name":"row_log_row_key_idx"');
+      // keys of then (moved, deleted, updated or not), and keys that exist only now
+      const keys = JSON.stringify([...Array.from({ length: 3200 }, (_, i) => i + 1).filter((n) => n % 60 === 0 || (n < 500 && (n % 13 === 0 || n % 7 === 0)) || n > 3195),
+        ...[13, 26, 39].map((n) => n + 100000)].map((n) => ({ region: n % 2 === 0 ? 'nörd' : 'süd "x"', n })));
+      for (const mark of ['bloom1', 'bloom2']) {
+        // (a key that did not exist then gives NULL, a row of NULLs here)
+        const restored = await rowsOf(client, `SELECT * FROM (SELECT (chronicle.restore_record(NULL::bloom.t, k.key, $1)).* FROM jsonb_array_elements($2::jsonb) AS k(key)) AS r
+          WHERE r.n IS NOT NULL`, [mark, keys]);
+        const copied = await rowsOf(client, `SELECT c.* FROM copies.t_${mark} AS c JOIN jsonb_array_elements($1::jsonb) AS k(key) ON c.region = k.key ->> 'region' AND c.n = (k.key ->> 'n')::integer`, [keys]);
+        expect(restored).toEqual(copied);
+        expect(restored.length).toBeGreaterThan(40);
+      }
+    } finally {
+      await client.query('RESET enable_seqscan');
+    }
+  });
+
   it('restore_recordset, restore_record_jsonb, restore_recordsets and table_diff write values as the log does (-0, array bounds), see a change of numeric scale, and find rows whose key column was renamed since', async () => {
     await client.query('CREATE SCHEMA exact');
     await client.query('CREATE TABLE exact.t (id integer PRIMARY KEY, f8 float8, arr integer[], n numeric, v text)');
