@@ -72,9 +72,13 @@ ALTER TYPE chronicle.event_operation ADD VALUE 'CREATE TABLE';
 -- entries). A bloom filter per 4 pages costs a fraction of that, and a look-up of one key reads
 -- the filters (about 2 MB per million entries) and the few ranges that may hold the key.
 -- n_distinct_per_range is what 4 pages of key-only entries hold, so the filters keep their
--- false-positive rate. autosummarize has autovacuum summarize each range once it is full; a
--- look-up reads ranges not summarized yet whole, so its results never depend on it.
+-- false-positive rate.
 DROP INDEX chronicle.row_log_row_key_idx;
 CREATE INDEX row_log_row_key_idx ON chronicle.row_log
     USING brin (table_id, pg_catalog.jsonb_hash(row_key) pg_catalog.int4_bloom_ops (n_distinct_per_range = 500, false_positive_rate = 0.005))
-    WITH (pages_per_range = 4, autosummarize = on);
+    WITH (pages_per_range = 4);
+-- A look-up reads the ranges not summarized yet whole (its results never depend on it), and
+-- VACUUM summarizes them. So row_log, which only grows, is vacuumed after every 2% of growth
+-- rather than 20%. (Not autosummarize: it asks autovacuum for each range as it fills, and a bulk
+-- statement fills more than its queue holds, each refusal a line in the server log.)
+ALTER TABLE chronicle.row_log SET (autovacuum_vacuum_insert_scale_factor = 0.02);
