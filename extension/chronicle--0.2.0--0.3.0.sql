@@ -3385,7 +3385,6 @@ DECLARE
     v_undo_format text := '%s';
     v_key_then name[];
     v_key_now name[];
-    v_key_types text[];
     v_live_join text;
     v_live_row text;
     v_old_key text;
@@ -3428,10 +3427,10 @@ BEGIN
                                            v_shape_ops, v_shape_first, v_shape_second);
     END IF;
 
-    -- the key: names then (slots are written with them), names and types now (to find live rows)
+    -- the key: names then (slots are written with them), names now (to find live rows)
     v_key_then := v_version.key_columns;
-    SELECT pg_catalog.array_agg(c.current_name ORDER BY k.ord), pg_catalog.array_agg(c.data_type ORDER BY k.ord)
-    INTO v_key_now, v_key_types
+    SELECT pg_catalog.array_agg(c.current_name ORDER BY k.ord)
+    INTO v_key_now
     FROM pg_catalog.unnest(v_key_then) WITH ORDINALITY AS k(name, ord)
     JOIN chronicle.state_columns(table_id, cut) AS c ON c.column_name = k.name;
     SELECT pg_catalog.string_agg(pg_catalog.format('t.%I = (s.slot ->> %L)::%s', v_key_now[i], v_key_then[i], a.type_now), ' AND ' ORDER BY i),
@@ -3504,7 +3503,7 @@ BEGIN
                SELECT FROM chronicle.row_log AS r
                WHERE r.event_id = ANY (v_later_events) AND r.event_id >= (SELECT pg_catalog.min(x) FROM pg_catalog.unnest(v_later_events) AS x)
                  AND r.old_data ?| v_key_then::text[])) THEN
-            RETURN chronicle.state_query_updates_only(table_id, cut, v_relation, v_version, v_key_then, v_key_types,
+            RETURN chronicle.state_query_updates_only(table_id, cut, v_relation, v_version, v_key_then,
                                                       coalesce(pg_catalog.cardinality(v_later_events), 0) <= 1);
         END IF;
     END IF;
@@ -3592,7 +3591,7 @@ $function$;
 -- state_json_value), else the row's value now. With a single UPDATE since the cut, each row has
 -- one entry at most: no merge is needed.
 CREATE OR REPLACE FUNCTION chronicle.state_query_updates_only(table_id integer, cut chronicle.cut, relation regclass,
-                                                              version chronicle.audit_table_log, key_columns name[], key_types text[],
+                                                              version chronicle.audit_table_log, key_columns name[],
                                                               single_event boolean)
 RETURNS text
 LANGUAGE sql
@@ -3619,9 +3618,8 @@ SELECT %5$s
 FROM %6$s AS chronicle_row
 LEFT JOIN overlay AS o ON %7$s$query$,
         table_id, cut::text,
-        -- integer keys straight from their JSON numbers (jsonb casts to them), others from their text
-        pg_catalog.string_agg(pg_catalog.format(CASE WHEN key_types[k.ord] IN ('smallint', 'integer', 'bigint') THEN '(r.row_key -> %L)::%s AS k%s'
-                                                     ELSE '(r.row_key ->> %L)::%s AS k%s' END, k.name, key_types[k.ord], k.ord), ', ' ORDER BY k.ord),
+        -- (the table has the shape it had then: its key columns are those of then)
+        pg_catalog.string_agg(pg_catalog.format('%s AS k%s', chronicle.state_json_key(relation, k.name, 'r.row_key'), k.ord), ', ' ORDER BY k.ord),
         CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
         -- key columns are never in old_data here (no entry moved a row)
         (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (key_columns) THEN pg_catalog.format('chronicle_row.%I', a.attname)
@@ -3662,9 +3660,27 @@ AS $function$
     FROM base AS b WHERE b.typtype <> 'd'
 $function$;
 
+-- The SQL expression reading a key column of a relation from a logged key (the jsonb expression
+-- source, e.g. r.row_key) as its type: integers straight from their JSON numbers (jsonb casts to
+-- them, and a key is never NULL), other types as state_json_value reads any column.
+CREATE OR REPLACE FUNCTION chronicle.state_json_key(relation regclass, column_name name, source text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype)
+                THEN pg_catalog.format('(%s -> %L)::%s', source, column_name, pg_catalog.format_type(a.atttypid, a.atttypmod))
+                ELSE chronicle.state_json_value(relation, column_name, a.atttypid, a.atttypmod, source) END
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = relation AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+$function$;
+
 COMMENT ON FUNCTION chronicle.state_json_value(regclass, name, oid, integer, text) IS
     'Internal, for time travel: the SQL reading a column of a logged jsonb as its type.';
-COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean) IS
+COMMENT ON FUNCTION chronicle.state_json_key(regclass, name, text) IS
+    'Internal, for time travel and revert: the SQL reading a key column of a logged key as its type.';
+COMMENT ON FUNCTION chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], boolean) IS
     'Internal, for time travel: state_query when the table saw only key-preserving UPDATEs since the cut.';
 COMMENT ON FUNCTION chronicle.state_query(integer, chronicle.cut, text, jsonb[]) IS
     'Internal, for time travel: the SQL of an audited table''s rows at a cut, in its shape then or today''s row type.';
@@ -4409,9 +4425,8 @@ COMMENT ON FUNCTION chronicle.revert_ddl(bigint) IS
 -- a unique key uses), named with its schema so that no search_path is needed, e.g.
 -- t."id" OPERATOR(pg_catalog.=) s."id". Types without such an operator of their own (arrays,
 -- enums, ranges) use pg_catalog's polymorphic one. With right_is_json, right_alias is a logged
--- key (a jsonb expression such as r.row_key) and each key value is read from it as its type:
--- integers from their JSON numbers (a key is never NULL), others as time travel reads them
--- (chronicle.state_json_value); that skips building a whole record per logged row.
+-- key (a jsonb expression such as r.row_key) and each key value is read from it as time travel
+-- reads keys (chronicle.state_json_key); that skips building a whole record per logged row.
 CREATE OR REPLACE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text,
                                                           right_is_json boolean DEFAULT false)
 RETURNS text
@@ -4421,11 +4436,8 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT pg_catalog.string_agg(
                pg_catalog.format('%s.%I OPERATOR(%s) %s', left_alias, k.name, coalesce(op.name, 'pg_catalog.='),
-                                 CASE WHEN NOT right_is_json THEN pg_catalog.format('%s.%I', right_alias, k.name)
-                                      WHEN a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
-                                                          'pg_catalog.int8'::pg_catalog.regtype)
-                                      THEN pg_catalog.format('(%s -> %L)::%s', right_alias, k.name, pg_catalog.format_type(a.atttypid, a.atttypmod))
-                                      ELSE chronicle.state_json_value(relation, k.name, a.atttypid, a.atttypmod, right_alias) END),
+                                 CASE WHEN right_is_json THEN chronicle.state_json_key(relation, k.name, right_alias)
+                                      ELSE pg_catalog.format('%s.%I', right_alias, k.name) END),
                ' AND ' ORDER BY k.ord)
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
     JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped
@@ -5842,7 +5854,8 @@ REVOKE ALL ON FUNCTION
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
     chronicle.state_json_value(regclass, name, oid, integer, text),
-    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
+    chronicle.state_json_key(regclass, name, text),
+    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
     chronicle.as_of(anyelement, text),
@@ -5861,7 +5874,8 @@ GRANT EXECUTE ON FUNCTION
     chronicle.state_undo_shape(jsonb, text[], text[], text[], integer),
     chronicle.state_query(integer, chronicle.cut, text, jsonb[]),
     chronicle.state_json_value(regclass, name, oid, integer, text),
-    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], text[], boolean),
+    chronicle.state_json_key(regclass, name, text),
+    chronicle.state_query_updates_only(integer, chronicle.cut, regclass, chronicle.audit_table_log, name[], boolean),
     chronicle.history_table_id(regclass),
     chronicle.as_of_cut(anyelement, chronicle.cut),
     chronicle.as_of(anyelement, text),

@@ -165,6 +165,23 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       .toEqual(copy);
   });
 
+  it('after UPDATEs only (the fast path), keys of every kind are read back: arrays, text with quotes, numeric, timestamps', async () => {
+    await client.query('CREATE SCHEMA keys');
+    await client.query('CREATE TABLE keys.t (a integer[], b text, c numeric, d timestamptz, v integer, PRIMARY KEY (a, b, c, d))');
+    await client.query(`SELECT chronicle.create_table_audit('keys.t')`);
+    await client.query(`INSERT INTO keys.t SELECT ARRAY[i, i + 1], 'q"' || i, i / 4.0, timestamptz '2026-01-01 00:00+00' + i * interval '1 hour', i FROM generate_series(1, 20) AS i`);
+    await markAndCopy(client, 'keys1', { t: 'keys.t' });
+    await client.query('UPDATE keys.t SET v = v * 10 WHERE v % 3 = 0');
+    const { rows: [{ query }] } = await client.query(
+      `SELECT chronicle.state_query(v.table_id, chronicle.cut('keys1'), 'then') AS query FROM chronicle.audited_tables AS v WHERE v.audited_table = 'keys.t'::regclass`);
+    expect(query.startsWith('/* chronicle: overlay */')).toBe(true);
+    const copy = await rowsOf(client, 'SELECT * FROM copies.t_keys1');
+    expect(copy).toHaveLength(20);
+    expect(await rowsOf(client, `SELECT * FROM chronicle.as_of(NULL::keys.t, 'keys1')`)).toEqual(copy);
+    await client.query(`SELECT chronicle.restore_table_state('keys1', 'keys.t', 'keys_then')`);
+    expect(await rowsOf(client, 'SELECT * FROM keys_then.t')).toEqual(copy);
+  });
+
   it('restore_table_state of a table in key order (merge join along the key index) equals the copies, after one UPDATE and after several', async () => {
     await client.query('CREATE SCHEMA ordered');
     await client.query('CREATE TABLE ordered.t (id integer PRIMARY KEY, a integer, b text, c jsonb)');

@@ -6,9 +6,8 @@
 -- a unique key uses), named with its schema so that no search_path is needed, e.g.
 -- t."id" OPERATOR(pg_catalog.=) s."id". Types without such an operator of their own (arrays,
 -- enums, ranges) use pg_catalog's polymorphic one. With right_is_json, right_alias is a logged
--- key (a jsonb expression such as r.row_key) and each key value is read from it as its type:
--- integers from their JSON numbers (a key is never NULL), others as time travel reads them
--- (chronicle.state_json_value); that skips building a whole record per logged row.
+-- key (a jsonb expression such as r.row_key) and each key value is read from it as time travel
+-- reads keys (chronicle.state_json_key); that skips building a whole record per logged row.
 CREATE OR REPLACE FUNCTION chronicle.revert_key_condition(relation regclass, key_columns name[], left_alias text, right_alias text,
                                                           right_is_json boolean DEFAULT false)
 RETURNS text
@@ -18,11 +17,8 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT pg_catalog.string_agg(
                pg_catalog.format('%s.%I OPERATOR(%s) %s', left_alias, k.name, coalesce(op.name, 'pg_catalog.='),
-                                 CASE WHEN NOT right_is_json THEN pg_catalog.format('%s.%I', right_alias, k.name)
-                                      WHEN a.atttypid IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
-                                                          'pg_catalog.int8'::pg_catalog.regtype)
-                                      THEN pg_catalog.format('(%s -> %L)::%s', right_alias, k.name, pg_catalog.format_type(a.atttypid, a.atttypmod))
-                                      ELSE chronicle.state_json_value(relation, k.name, a.atttypid, a.atttypmod, right_alias) END),
+                                 CASE WHEN right_is_json THEN chronicle.state_json_key(relation, k.name, right_alias)
+                                      ELSE pg_catalog.format('%s.%I', right_alias, k.name) END),
                ' AND ' ORDER BY k.ord)
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
     JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped
