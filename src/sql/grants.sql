@@ -24,6 +24,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
+    chronicle.capture_object_value(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { EMBEDDED_MAJORS } from '../helpers/servers/embedded';
 import { serverUrl, type ServerInfo } from '../helpers/servers/types';
 import { runBenchmark } from './harness';
 import { run, type Output } from './main';
@@ -34,6 +35,25 @@ describe('command line', () => {
     expect(await run(['--rows', '5', '--repetitions', '0'], output)).toBe(2);
     expect(output.text()).toContain('--rows must be an integer of at least 10, not 5; --repetitions must be an integer of at least 1, not 0');
     expect(await run(['--db', 'postgresql://localhost/x', '--major', '15'], output)).toBe(2);
+    expect(await run(['--durable', '--db', 'postgresql://localhost/x'], output)).toBe(2);
+    expect(await run(['--durable', '--instructions'], output)).toBe(2);
+  });
+
+  it('with --durable, runs on an embedded server that keeps PostgreSQL\'s durable defaults', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'chronicle-bench-durable-'));
+    try {
+      const path = join(directory, 'durable.json');
+      const output = capture();
+      const major = EMBEDDED_MAJORS[EMBEDDED_MAJORS.length - 1];
+      const code = await run(['--durable', '--major', String(major), '--rows', '100', '--repetitions', '1', '--transactions', '5', '--json', path], output);
+      expect(output.text()).not.toContain('bench:');
+      expect(code).toBe(0);
+      const written = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
+      expect(written.server.settings).toMatchObject({ fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on' });
+      expect(output.text()).toContain('settings: fsync=on, synchronous_commit=on, full_page_writes=on');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -35,6 +35,11 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       .option('major', { type: 'number', choices: EMBEDDED_MAJORS, describe: `major of the embedded server to start (default ${DEFAULT_MAJOR})` })
       .option('db', { type: 'string', describe: 'URL of an existing server (with the extension files installed) to create the benchmark database on, instead of an embedded server' })
       .conflicts('db', 'major')
+      .option('durable', {
+        type: 'boolean',
+        describe: 'start the embedded server with PostgreSQL\'s durable defaults (fsync, synchronous_commit, full_page_writes on) instead of the tests\' settings, so that every commit waits for its flush',
+      })
+      .conflicts('durable', 'db')
       .option('rows', { type: 'number', default: 200_000, describe: 'rows of the benchmark table' })
       .option('repetitions', { type: 'number', default: 5, describe: 'runs of every workload on each table; the medians are printed' })
       .option('transactions', { type: 'number', default: 2000, describe: 'single-row UPDATE transactions, and 10-row UPDATE statements, per run' })
@@ -44,6 +49,7 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
         describe: 'count CPU instructions (valgrind callgrind, single-user server) of the short statements instead of timing every workload; uses --major, --rows, --transactions',
       })
       .conflicts('instructions', 'db')
+      .conflicts('instructions', 'durable')
       .strict()
       .version(false)
       .help()
@@ -65,7 +71,7 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       output.out(`\nresults written to ${path}`);
       return EXIT_OK;
     }
-    const database = args.db ? await databaseOnServer(args.db) : await databaseOnEmbeddedServer(args.major ?? DEFAULT_MAJOR);
+    const database = args.db ? await databaseOnServer(args.db) : await databaseOnEmbeddedServer(args.major ?? DEFAULT_MAJOR, args.durable ?? false);
     // Ctrl-C would otherwise leave an embedded server running in its temporary directory.
     const interrupted = () => {
       output.err('interrupted: removing the benchmark database');

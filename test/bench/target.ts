@@ -39,9 +39,12 @@ export async function databaseOnServer(adminUrl: string): Promise<BenchDatabase>
   };
 }
 
-/** A database on an embedded server of this major, started with the extension files copied in. */
-export async function databaseOnEmbeddedServer(major: number): Promise<BenchDatabase> {
-  const server = await startEmbedded(major);
+/**
+ * A database on an embedded server of this major, started with the extension files copied in;
+ * durable keeps PostgreSQL's default fsync, synchronous_commit and full_page_writes.
+ */
+export async function databaseOnEmbeddedServer(major: number, durable = false): Promise<BenchDatabase> {
+  const server = await startEmbedded(major, { durable });
   try {
     const database = await databaseOnServer(serverUrl(server.info, 'postgres'));
     return { ...database, description: `embedded PostgreSQL ${major}, ${database.description}`, close: once(() => server.stop()) };

@@ -27,8 +27,8 @@ export function embeddedInstallation(major: number): { bindir: string; extension
 }
 
 /** Copies the extension files into the major's share directory and starts a cluster. */
-export async function startEmbedded(major: number): Promise<RunningServer> {
+export async function startEmbedded(major: number, options: { durable?: boolean } = {}): Promise<RunningServer> {
   const { bindir, extensionDir } = embeddedInstallation(major);
   copyExtensionFiles(extensionDir);
-  return startLocalCluster({ name: `embedded-${major}`, kind: 'embedded', major, bindir, extensionDir });
+  return startLocalCluster({ name: `embedded-${major}`, kind: 'embedded', major, bindir, extensionDir, durable: options.durable });
 }

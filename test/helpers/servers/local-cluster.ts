@@ -64,6 +64,9 @@ export interface LocalClusterOptions {
   bindir: string;
   extensionDir: string;
   pgConfig?: string;
+  /** keep PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes on); the
+   * tests turn them off, since they measure nothing of a commit's flush */
+  durable?: boolean;
 }
 
 export async function startLocalCluster(options: LocalClusterOptions): Promise<RunningServer> {
@@ -77,7 +80,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<R
     port = await freePort();
     const settings = [
       `-p ${port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${base}`,
-      '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=60',
+      ...(options.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']), '-c max_connections=60',
     ].join(' ');
     try {
       run(join(options.bindir, 'pg_ctl'), ['-D', data, '-o', settings, '-l', join(base, 'server.log'), '-w', '-t', '60', 'start'], runAs, `starting ${options.name}`);

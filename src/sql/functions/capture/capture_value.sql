@@ -104,6 +104,23 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_value_expression(oid, text) IS
     'Internal, for generating capture functions: the jsonb expression that logs a value of the type exactly.';
 
+-- The same value as an argument of jsonb_build_object, which converts its arguments exactly as
+-- to_jsonb does: the value itself where to_jsonb logs it exactly, which saves converting it
+-- twice (about a third of the cost of a one-column entry), else capture_value_expression.
+CREATE OR REPLACE FUNCTION chronicle.capture_object_value(value_type oid, value text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN chronicle.capture_lossy_condition(value_type, value) IS NULL THEN value
+                ELSE chronicle.capture_value_expression(value_type, value)
+           END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_object_value(oid, text) IS
+    'Internal, for generating capture functions: the jsonb_build_object argument that logs a value of the type exactly.';
+
 -- The corrections to to_jsonb(row_alias.*) for the given columns of a relation: for each column
 -- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
 -- {} END". Empty when no column needs one, so whole rows of other tables are logged as before.

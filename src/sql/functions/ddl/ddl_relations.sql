@@ -220,7 +220,7 @@ BEGIN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
     ELSE
         SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
-                   pg_catalog.format('%L, %s', a.attname, chronicle.capture_value_expression(a.atttypid, pg_catalog.format('t.%I', a.attname))),
+                   pg_catalog.format('%L, %s', a.attname, chronicle.capture_object_value(a.atttypid, pg_catalog.format('t.%I', a.attname))),
                    ', ' ORDER BY a.attnum) || ')'
         INTO v_data
         FROM pg_catalog.pg_attribute AS a
