@@ -29,6 +29,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_key_arguments(name[], text),
+    chronicle.capture_key_object(name[], oid[], text[]),
     chronicle.install_capture(bigint, regclass),
     chronicle.remove_capture(bigint, regclass),
     chronicle.audit_key_columns(regclass),

@@ -13,6 +13,7 @@ AS $function$
 DECLARE
     v_version chronicle.audit_table_log;
     v_function text := pg_catalog.format('chronicle.%I', 'capture_' || table_id);
+    v_key_types oid[];    -- of the key columns, in key order
     v_key_new text;       -- key object built from the NEW transition row n
     v_key_old text;       -- key object built from the OLD transition row o
     v_key_paired_new text;  -- key object from the positional columns of n (UPDATE)
@@ -42,9 +43,17 @@ BEGIN
 
     v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
-    v_key_new := chronicle.capture_key_arguments(v_version.key_columns, 'n');
-    v_key_old := chronicle.capture_key_arguments(v_version.key_columns, 'o');
-    v_key_table := chronicle.capture_key_arguments(v_version.key_columns, 't');
+    -- the key objects, by column name (INSERT, DELETE, TRUNCATE) and by position (UPDATE, below)
+    SELECT pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+           chronicle.capture_key_object(v_version.key_columns, pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+                                        pg_catalog.array_agg(pg_catalog.format('n.%I', k.name) ORDER BY k.ord)),
+           chronicle.capture_key_object(v_version.key_columns, pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+                                        pg_catalog.array_agg(pg_catalog.format('o.%I', k.name) ORDER BY k.ord)),
+           chronicle.capture_key_object(v_version.key_columns, pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+                                        pg_catalog.array_agg(pg_catalog.format('t.%I', k.name) ORDER BY k.ord))
+    INTO v_key_types, v_key_new, v_key_old, v_key_table
+    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)
+    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped;
 
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.
@@ -87,8 +96,10 @@ BEGIN
                                                    chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)), E'\n            || ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
-           pg_catalog.string_agg(pg_catalog.format('%L, n.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
-           pg_catalog.string_agg(pg_catalog.format('%L, o.%s', r.attname, r.alias), ', ' ORDER BY r.key_order) FILTER (WHERE r.is_key),
+           chronicle.capture_key_object(v_version.key_columns, v_key_types,
+                                        pg_catalog.array_agg('n.' || r.alias ORDER BY r.key_order) FILTER (WHERE r.is_key)),
+           chronicle.capture_key_object(v_version.key_columns, v_key_types,
+                                        pg_catalog.array_agg('o.' || r.alias ORDER BY r.key_order) FILTER (WHERE r.is_key)),
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
     INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
     FROM (SELECT rd.*,
@@ -101,8 +112,7 @@ BEGIN
     ELSE
         -- Without old data, an UPDATE that moves a row to another key still records the old key:
         -- nothing else could find the row's earlier identity.
-        v_update_old_data := pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%s) END',
-                                               v_key_changed, v_key_paired_old);
+        v_update_old_data := pg_catalog.format('CASE WHEN %s THEN %s END', v_key_changed, v_key_paired_old);
     END IF;
     v_update_new_data := CASE WHEN v_version.log_new_data THEN coalesce(v_new_diff, '''{}''::jsonb') ELSE 'NULL::jsonb' END;
 
@@ -124,7 +134,7 @@ BEGIN
     -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
     v_update_head := pg_catalog.format($update$WITH changes AS (
                 SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
-                       pg_catalog.jsonb_build_object(%2$s) AS row_key,
+                       %2$s AS row_key,
                        %3$s AS old_data,
                        %4$s AS new_data
                 FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
@@ -164,7 +174,7 @@ BEGIN
             WHERE EXISTS (SELECT FROM new_rows)
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%4$s), NULL, %6$s
+        SELECT event.id, %3$s, %4$s, NULL, %6$s
         FROM event, new_rows AS n;
     ELSIF TG_OP = 'UPDATE' THEN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
@@ -184,7 +194,7 @@ BEGIN
             WHERE EXISTS (SELECT FROM old_rows)
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, pg_catalog.jsonb_build_object(%5$s), %7$s, NULL
+        SELECT event.id, %3$s, %5$s, %7$s, NULL
         FROM event, old_rows AS o;
     ELSE
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
@@ -208,7 +218,7 @@ $template$,
             WHERE EXISTS (SELECT FROM ONLY %%1$s)
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%2$s), %3$s, NULL
+        SELECT event.id, %1$s, %2$s, %3$s, NULL
         FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
 END
 $function$;
