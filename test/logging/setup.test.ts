@@ -536,6 +536,53 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
   });
 
+  describe('row keys', () => {
+    it('logs integer keys as the very jsonb jsonb_build_object makes (the capture builds them from their text), by every operation', async () => {
+      await client.query(`CREATE SCHEMA rk;
+        CREATE TABLE rk."Odd ""t"" %s" ("k ""1"" %" smallint, "ключ" bigint, v text, PRIMARY KEY ("k ""1"" %", "ключ"));
+        CREATE TABLE rk.mixed (a integer, b text, v integer, PRIMARY KEY (a, b))`);
+      const odd = Number((await one(`SELECT chronicle.create_table_audit('rk."Odd ""t"" %s"', log_new_data => true) AS id`)).id);
+      const mixed = Number((await one("SELECT chronicle.create_table_audit('rk.mixed') AS id")).id);
+      // the integer key's object is parsed from its text; a key with a text column is not
+      const sources = (await client.query(
+        "SELECT proname, prosrc LIKE '%)::pg_catalog.text || %' AS from_text FROM pg_proc WHERE proname IN ($1, $2) ORDER BY proname",
+        [`capture_${odd}`, `capture_${mixed}`],
+      )).rows;
+      expect(sources).toEqual([{ proname: `capture_${odd}`, from_text: true }, { proname: `capture_${mixed}`, from_text: false }]);
+      await client.query(`
+        INSERT INTO rk."Odd ""t"" %s" VALUES (-32768, 9223372036854775807, 'x'), (32767, -9223372036854775808, 'y'), (0, 0, 'z');
+        UPDATE rk."Odd ""t"" %s" SET v = 'w' WHERE "ключ" = 0;
+        UPDATE rk."Odd ""t"" %s" SET "ключ" = 5, "k ""1"" %" = -1 WHERE "k ""1"" %" = 32767;
+        DELETE FROM rk."Odd ""t"" %s" WHERE "ключ" = 0;
+        INSERT INTO rk.mixed VALUES (1, 'a"b', 1), (-2, 'ü', 2);
+        UPDATE rk.mixed SET v = v + 1;
+        TRUNCATE rk."Odd ""t"" %s", rk.mixed`);
+      const { rows } = await client.query(
+        `SELECT e.operation::text AS op, r.row_key::text AS key,
+                (ROW(r.row_key)::record) *= (ROW(CASE r.table_id
+                    WHEN $1 THEN jsonb_build_object('k "1" %', (r.row_key ->> 'k "1" %')::smallint, 'ключ', (r.row_key ->> 'ключ')::bigint)
+                    ELSE jsonb_build_object('a', (r.row_key ->> 'a')::integer, 'b', r.row_key ->> 'b') END)::record) AS same_bytes
+           FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+          WHERE r.table_id IN ($1, $2) ORDER BY r.event_id, r.row_key::text`, [odd, mixed]);
+      expect(rows).toEqual([
+        ['INSERT', '{"k \\"1\\" %": -32768, "ключ": 9223372036854775807}'],
+        ['INSERT', '{"k \\"1\\" %": 0, "ключ": 0}'],
+        ['INSERT', '{"k \\"1\\" %": 32767, "ключ": -9223372036854775808}'],
+        ['UPDATE', '{"k \\"1\\" %": 0, "ключ": 0}'],
+        ['UPDATE', '{"k \\"1\\" %": -1, "ключ": 5}'],
+        ['DELETE', '{"k \\"1\\" %": 0, "ключ": 0}'],
+        ['INSERT', '{"a": -2, "b": "ü"}'],
+        ['INSERT', '{"a": 1, "b": "a\\"b"}'],
+        ['UPDATE', '{"a": -2, "b": "ü"}'],
+        ['UPDATE', '{"a": 1, "b": "a\\"b"}'],
+        ['TRUNCATE', '{"k \\"1\\" %": -1, "ключ": 5}'],
+        ['TRUNCATE', '{"k \\"1\\" %": -32768, "ключ": 9223372036854775807}'],
+        ['TRUNCATE', '{"a": -2, "b": "ü"}'],
+        ['TRUNCATE', '{"a": 1, "b": "a\\"b"}'],
+      ].map(([op, key]) => ({ op, key, same_bytes: true })));
+    });
+  });
+
   describe('bad input: a clear error, and nothing changes', () => {
     beforeAll(async () => {
       await client.query(`CREATE SCHEMA bad;
