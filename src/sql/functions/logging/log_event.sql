@@ -16,8 +16,11 @@ VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    v_stamp bigint;
 BEGIN
-    PERFORM pg_catalog.nextval(CASE pg_catalog.pg_trigger_depth()
+    -- (an assignment is evaluated as a simple expression; PERFORM would start an executor)
+    v_stamp := pg_catalog.nextval(CASE pg_catalog.pg_trigger_depth()
         WHEN 1 THEN 'chronicle.statement_stamp_1'::regclass
         WHEN 2 THEN 'chronicle.statement_stamp_2'::regclass
         WHEN 3 THEN 'chronicle.statement_stamp_3'::regclass
