@@ -536,7 +536,7 @@ COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
 CREATE OR REPLACE FUNCTION chronicle.capture_key_object(key_columns name[], key_types oid[], key_values text[])
 RETURNS text
 LANGUAGE sql
-IMMUTABLE
+STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT CASE
