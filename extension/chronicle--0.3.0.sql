@@ -469,15 +469,14 @@ BEGIN
 
     v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
+    -- the key objects by column name (INSERT, DELETE, TRUNCATE); UPDATE's by position, below,
+    -- from the key columns' types
+    v_key_new := chronicle.capture_key_expression(relation, v_version.key_columns, 'n');
+    v_key_old := chronicle.capture_key_expression(relation, v_version.key_columns, 'o');
+    v_key_table := chronicle.capture_key_expression(relation, v_version.key_columns, 't');
     SELECT pg_catalog.array_agg(a.atttypid ORDER BY k.ord) INTO v_key_types
     FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)
-    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped;
-    -- the key objects by column name (INSERT, DELETE, TRUNCATE); UPDATE's by position, below
-    SELECT chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('n.%I', k.name) ORDER BY k.ord)),
-           chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('o.%I', k.name) ORDER BY k.ord)),
-           chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('t.%I', k.name) ORDER BY k.ord))
-    INTO v_key_new, v_key_old, v_key_table
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND a.attnum > 0 AND NOT a.attisdropped;
 
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.
@@ -833,24 +832,9 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
     'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
 
--- The arguments of pg_catalog.jsonb_build_object that make a row's key object from a row alias,
--- e.g. 'id', t.id: the one spelling of row_key for the capture, the baseline and DDL capture.
-CREATE FUNCTION chronicle.capture_key_arguments(key_columns name[], row_alias text)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', k.name, row_alias, k.name), ', ' ORDER BY k.ord)
-    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
-$function$;
-
-COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
-    'Internal, for generating capture SQL: the jsonb_build_object arguments of a row''s key object, from a row alias.';
-
--- The key object expression of the capture triggers, from each key column's name, type and
--- value expression: the same jsonb as jsonb_build_object of capture_key_arguments, built
--- cheaper where every key column is an integer. jsonb_build_object writes an integer by its text
+-- The expression of a row's key object (row_key), from each key column's name, type and value
+-- expression: the one spelling of row_key for the capture, the baseline and DDL capture. Where
+-- every key column is an integer it is built cheaper than by jsonb_build_object, and the same. jsonb_build_object writes an integer by its text
 -- form, read back as a JSON number, and looks up how to convert each argument on every call; the
 -- object's text parsed once costs a fifth less per row, for every logged row of every bulk
 -- statement. Other types keep jsonb_build_object (a numeric may be NaN, which JSON has no number
@@ -862,8 +846,8 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT CASE
-        WHEN pg_catalog.bool_and(k.type IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
-                                            'pg_catalog.int8'::pg_catalog.regtype))
+        WHEN pg_catalog.bool_and(coalesce(k.type IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                            'pg_catalog.int8'::pg_catalog.regtype), false))
         THEN '(' || pg_catalog.string_agg(pg_catalog.format('%L || (%s)::pg_catalog.text',
                                                             CASE WHEN k.ord = 1 THEN '{' ELSE ', ' END
                                                             || pg_catalog.to_json(k.name::text)::text || ': ',
@@ -877,7 +861,23 @@ AS $function$
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_key_object(name[], oid[], text[]) IS
-    'Internal, for generating capture functions: the expression of a row''s key object (as jsonb_build_object of capture_key_arguments makes it).';
+    'Internal, for generating capture SQL: the expression of a row''s key object from its key columns'' names, types and values.';
+
+-- The same from a row alias of the relation, e.g. t: its key columns by name.
+CREATE FUNCTION chronicle.capture_key_expression(relation regclass, key_columns name[], row_alias text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT chronicle.capture_key_object(key_columns, pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+                                        pg_catalog.array_agg(pg_catalog.format('%s.%I', row_alias, k.name) ORDER BY k.ord))
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+    LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND a.attnum > 0 AND NOT a.attisdropped
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_expression(regclass, name[], text) IS
+    'Internal, for generating capture SQL: the expression of a row''s key object, from a row alias of the relation.';
 
 -- ==== functions (src/sql/functions/capture/install_capture.sql)
 -- (Re)creates the capture trigger function of an audited table and its triggers on the table
@@ -1595,7 +1595,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
-    v_key := chronicle.capture_key_arguments(v_version.key_columns, 't');
+    v_key := chronicle.capture_key_expression(relation, v_version.key_columns, 't');
     IF columns IS NULL THEN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
     ELSE
@@ -1609,7 +1609,7 @@ BEGIN
     v_event := chronicle.ddl_log_event(table_id, operation, ddl);
     EXECUTE pg_catalog.format($sql$
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT %1$s, %2$s, pg_catalog.jsonb_build_object(%3$s), %4$s, %5$s
+        SELECT %1$s, %2$s, %3$s, %4$s, %5$s
         FROM %6$s %7$s AS t$sql$,
         v_event, table_id, v_key,
         CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
@@ -1926,7 +1926,7 @@ BEGIN
     END IF;
 
     v_transaction_id := chronicle.log_transaction();
-    v_key_object := chronicle.capture_key_arguments(v_key, 't');
+    v_key_object := chronicle.capture_key_expression(relation, v_key, 't');
 
     -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
     -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
@@ -1965,7 +1965,7 @@ BEGIN
             EXECUTE pg_catalog.format(
                 'SELECT (SELECT pg_catalog.count(*) FROM chronicle.row_log AS r WHERE r.event_id = $1) <> (SELECT pg_catalog.count(*) FROM %1$s)
                      OR EXISTS (SELECT r.row_key FROM chronicle.row_log AS r WHERE r.event_id = $1
-                                EXCEPT SELECT pg_catalog.jsonb_build_object(%2$s) FROM %1$s AS t)',
+                                EXCEPT SELECT %2$s FROM %1$s AS t)',
                 relation, v_key_object)
             INTO v_mismatch USING v_pre_image;
             IF v_mismatch THEN
@@ -2002,10 +2002,10 @@ BEGIN
     LOOP
         -- rows are paired by the key the pre-image logged them under (the key before the statement)
         EXECUTE pg_catalog.format(
-            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
+            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON %2$s = r.row_key
                             WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
             relation,
-            chronicle.capture_key_arguments(v_version.key_columns, 't'),
+            chronicle.capture_key_expression(relation, v_version.key_columns, 't'),
             v_change.attname,
             chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
         INTO v_rewritten USING v_change.pre_image;
@@ -4670,9 +4670,9 @@ BEGIN
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
                 'ALTER TABLE %1$s %5$sALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
-                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v%6$s',
+                'chronicle.revert_logged_value(%4$s))).v%6$s',
                 relation, v_name, v_ddl ->> 'old_type',
-                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
+                chronicle.capture_key_expression(relation, v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
                 v_default, v_set_default),
                 relation);
             DROP TYPE pg_temp.chronicle_revert_value;
@@ -5879,7 +5879,7 @@ BEGIN
             USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
     END IF;
 
-    v_key := chronicle.capture_key_arguments(v_current.key_columns, 't');
+    v_key := chronicle.capture_key_expression(table_name, v_current.key_columns, 't');
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
@@ -5887,7 +5887,7 @@ BEGIN
             WHERE EXISTS (SELECT FROM %2$s)
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
+        SELECT event.id, %1$s, %3$s, NULL, %4$s
         FROM event, %2$s AS t$sql$,
         v_current.table_id, table_name, v_key,
         chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns));
@@ -6156,8 +6156,8 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
-    chronicle.capture_key_arguments(name[], text),
     chronicle.capture_key_object(name[], oid[], text[]),
+    chronicle.capture_key_expression(regclass, name[], text),
     chronicle.install_capture(bigint, regclass),
     chronicle.remove_capture(bigint, regclass),
     chronicle.audit_key_columns(regclass),

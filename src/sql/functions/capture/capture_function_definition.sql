@@ -43,15 +43,14 @@ BEGIN
 
     v_unlogged := chronicle.capture_unlogged_columns(relation, v_version.excluded_columns);
 
+    -- the key objects by column name (INSERT, DELETE, TRUNCATE); UPDATE's by position, below,
+    -- from the key columns' types
+    v_key_new := chronicle.capture_key_expression(relation, v_version.key_columns, 'n');
+    v_key_old := chronicle.capture_key_expression(relation, v_version.key_columns, 'o');
+    v_key_table := chronicle.capture_key_expression(relation, v_version.key_columns, 't');
     SELECT pg_catalog.array_agg(a.atttypid ORDER BY k.ord) INTO v_key_types
     FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord)
-    JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND NOT a.attisdropped;
-    -- the key objects by column name (INSERT, DELETE, TRUNCATE); UPDATE's by position, below
-    SELECT chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('n.%I', k.name) ORDER BY k.ord)),
-           chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('o.%I', k.name) ORDER BY k.ord)),
-           chronicle.capture_key_object(v_version.key_columns, v_key_types, pg_catalog.array_agg(pg_catalog.format('t.%I', k.name) ORDER BY k.ord))
-    INTO v_key_new, v_key_old, v_key_table
-    FROM pg_catalog.unnest(v_version.key_columns) WITH ORDINALITY AS k(name, ord);
+    LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND a.attnum > 0 AND NOT a.attisdropped;
 
     -- UPDATE reads both transition tables with positional column names c1..cN, so no user
     -- column name can clash with the row number r that pairs them.

@@ -180,24 +180,9 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
     'Internal, for generating capture (and baseline) statements: the jsonb expression of a whole row as it is logged.';
 
--- The arguments of pg_catalog.jsonb_build_object that make a row's key object from a row alias,
--- e.g. 'id', t.id: the one spelling of row_key for the capture, the baseline and DDL capture.
-CREATE OR REPLACE FUNCTION chronicle.capture_key_arguments(key_columns name[], row_alias text)
-RETURNS text
-LANGUAGE sql
-IMMUTABLE
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT pg_catalog.string_agg(pg_catalog.format('%L, %s.%I', k.name, row_alias, k.name), ', ' ORDER BY k.ord)
-    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
-$function$;
-
-COMMENT ON FUNCTION chronicle.capture_key_arguments(name[], text) IS
-    'Internal, for generating capture SQL: the jsonb_build_object arguments of a row''s key object, from a row alias.';
-
--- The key object expression of the capture triggers, from each key column's name, type and
--- value expression: the same jsonb as jsonb_build_object of capture_key_arguments, built
--- cheaper where every key column is an integer. jsonb_build_object writes an integer by its text
+-- The expression of a row's key object (row_key), from each key column's name, type and value
+-- expression: the one spelling of row_key for the capture, the baseline and DDL capture. Where
+-- every key column is an integer it is built cheaper than by jsonb_build_object, and the same. jsonb_build_object writes an integer by its text
 -- form, read back as a JSON number, and looks up how to convert each argument on every call; the
 -- object's text parsed once costs a fifth less per row, for every logged row of every bulk
 -- statement. Other types keep jsonb_build_object (a numeric may be NaN, which JSON has no number
@@ -209,8 +194,8 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT CASE
-        WHEN pg_catalog.bool_and(k.type IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
-                                            'pg_catalog.int8'::pg_catalog.regtype))
+        WHEN pg_catalog.bool_and(coalesce(k.type IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+                                            'pg_catalog.int8'::pg_catalog.regtype), false))
         THEN '(' || pg_catalog.string_agg(pg_catalog.format('%L || (%s)::pg_catalog.text',
                                                             CASE WHEN k.ord = 1 THEN '{' ELSE ', ' END
                                                             || pg_catalog.to_json(k.name::text)::text || ': ',
@@ -224,4 +209,20 @@ AS $function$
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_key_object(name[], oid[], text[]) IS
-    'Internal, for generating capture functions: the expression of a row''s key object (as jsonb_build_object of capture_key_arguments makes it).';
+    'Internal, for generating capture SQL: the expression of a row''s key object from its key columns'' names, types and values.';
+
+-- The same from a row alias of the relation, e.g. t: its key columns by name.
+CREATE OR REPLACE FUNCTION chronicle.capture_key_expression(relation regclass, key_columns name[], row_alias text)
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT chronicle.capture_key_object(key_columns, pg_catalog.array_agg(a.atttypid ORDER BY k.ord),
+                                        pg_catalog.array_agg(pg_catalog.format('%s.%I', row_alias, k.name) ORDER BY k.ord))
+    FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
+    LEFT JOIN pg_catalog.pg_attribute AS a ON a.attrelid = relation AND a.attname = k.name AND a.attnum > 0 AND NOT a.attisdropped
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_expression(regclass, name[], text) IS
+    'Internal, for generating capture SQL: the expression of a row''s key object, from a row alias of the relation.';

@@ -215,7 +215,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
     WHERE t.table_id = ddl_log_rows.table_id AND t.valid_until IS NULL;
-    v_key := chronicle.capture_key_arguments(v_version.key_columns, 't');
+    v_key := chronicle.capture_key_expression(relation, v_version.key_columns, 't');
     IF columns IS NULL THEN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
     ELSE
@@ -229,7 +229,7 @@ BEGIN
     v_event := chronicle.ddl_log_event(table_id, operation, ddl);
     EXECUTE pg_catalog.format($sql$
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT %1$s, %2$s, pg_catalog.jsonb_build_object(%3$s), %4$s, %5$s
+        SELECT %1$s, %2$s, %3$s, %4$s, %5$s
         FROM %6$s %7$s AS t$sql$,
         v_event, table_id, v_key,
         CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,

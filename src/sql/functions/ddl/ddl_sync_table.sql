@@ -166,7 +166,7 @@ BEGIN
     END IF;
 
     v_transaction_id := chronicle.log_transaction();
-    v_key_object := chronicle.capture_key_arguments(v_key, 't');
+    v_key_object := chronicle.capture_key_expression(relation, v_key, 't');
 
     -- Columns whose values went: dropped ones, retyped ones (ALTER TABLE ... TYPE; a type renamed by
     -- ALTER TYPE keeps the values), and stored generated ones whose expression changed.
@@ -205,7 +205,7 @@ BEGIN
             EXECUTE pg_catalog.format(
                 'SELECT (SELECT pg_catalog.count(*) FROM chronicle.row_log AS r WHERE r.event_id = $1) <> (SELECT pg_catalog.count(*) FROM %1$s)
                      OR EXISTS (SELECT r.row_key FROM chronicle.row_log AS r WHERE r.event_id = $1
-                                EXCEPT SELECT pg_catalog.jsonb_build_object(%2$s) FROM %1$s AS t)',
+                                EXCEPT SELECT %2$s FROM %1$s AS t)',
                 relation, v_key_object)
             INTO v_mismatch USING v_pre_image;
             IF v_mismatch THEN
@@ -242,10 +242,10 @@ BEGIN
     LOOP
         -- rows are paired by the key the pre-image logged them under (the key before the statement)
         EXECUTE pg_catalog.format(
-            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON pg_catalog.jsonb_build_object(%2$s) = r.row_key
+            'SELECT EXISTS (SELECT FROM chronicle.row_log AS r LEFT JOIN %1$s AS t ON %2$s = r.row_key
                             WHERE r.event_id = $1 AND (t.* IS NULL OR (r.old_data->%3$L)::text IS DISTINCT FROM (%4$s)::text))',
             relation,
-            chronicle.capture_key_arguments(v_version.key_columns, 't'),
+            chronicle.capture_key_expression(relation, v_version.key_columns, 't'),
             v_change.attname,
             chronicle.capture_value_expression(v_change.atttypid, pg_catalog.format('t.%I', v_change.attname)))
         INTO v_rewritten USING v_change.pre_image;

@@ -352,9 +352,9 @@ BEGIN
             PERFORM chronicle.revert_ddl_pre_image(v_event.table_id, relation, ARRAY[v_name]);
             PERFORM chronicle.revert_ddl_execute(pg_catalog.format(
                 'ALTER TABLE %1$s %5$sALTER COLUMN %2$I TYPE %3$s USING (pg_catalog.jsonb_populate_record(NULL::pg_temp.chronicle_revert_value, '
-                'chronicle.revert_logged_value(pg_catalog.jsonb_build_object(%4$s)))).v%6$s',
+                'chronicle.revert_logged_value(%4$s))).v%6$s',
                 relation, v_name, v_ddl ->> 'old_type',
-                chronicle.capture_key_arguments(v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
+                chronicle.capture_key_expression(relation, v_version.key_columns, pg_catalog.quote_ident((SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = relation))),
                 v_default, v_set_default),
                 relation);
             DROP TYPE pg_temp.chronicle_revert_value;

@@ -29,7 +29,7 @@ BEGIN
             USING ERRCODE = '55000', HINT = 'Start auditing it with chronicle.create_table_audit first.';
     END IF;
 
-    v_key := chronicle.capture_key_arguments(v_current.key_columns, 't');
+    v_key := chronicle.capture_key_expression(table_name, v_current.key_columns, 't');
 
     EXECUTE pg_catalog.format($sql$
         WITH event AS (
@@ -37,7 +37,7 @@ BEGIN
             WHERE EXISTS (SELECT FROM %2$s)
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, pg_catalog.jsonb_build_object(%3$s), NULL, %4$s
+        SELECT event.id, %1$s, %3$s, NULL, %4$s
         FROM event, %2$s AS t$sql$,
         v_current.table_id, table_name, v_key,
         chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns));
