@@ -28,6 +28,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
+    chronicle.capture_whole_row_source(regclass, text, name[]),
     chronicle.capture_key_object(name[], oid[], text[]),
     chronicle.capture_key_expression(regclass, name[], text),
     chronicle.install_capture(bigint, regclass),
@@ -228,7 +229,8 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
-    chronicle.capture_whole_row(regclass, text, name[])
+    chronicle.capture_whole_row(regclass, text, name[]),
+    chronicle.capture_whole_row_source(regclass, text, name[])
     TO chronicle_viewer;
 
 -- DDL revert (issue 6): internal functions of revert_transactions, for no one else.

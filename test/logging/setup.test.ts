@@ -583,6 +583,53 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
   });
 
+  describe('whole rows', () => {
+    // jsonb keeps an object's keys shorter first, then by their bytes
+    const jsonbKeyOrder = (a: string, b: string) =>
+      Buffer.byteLength(a) - Buffer.byteLength(b) || Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+    it('logs whole rows as the very jsonb to_jsonb(row) makes, reading the columns in jsonb key order', async () => {
+      // columns declared against jsonb's key order: long names first, multi-byte names, equal lengths
+      const columns = ['zz_last', 'ключ', 'id', 'Éa', 'aé', 'b', 'a', '"q" %', 'secret', 'n'];
+      const types: Record<string, string> = {
+        zz_last: 'text', 'ключ': 'numeric', id: 'integer', 'Éa': 'jsonb', 'aé': 'timestamptz', b: 'boolean', a: 'text',
+        '"q" %': 'float8', secret: 'text', n: 'integer[]',
+      };
+      const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+      await client.query(`CREATE SCHEMA wr;
+        CREATE TABLE wr.t (${columns.map((c) => `${quote(c)} ${types[c]}${c === 'id' ? ' PRIMARY KEY' : ''}`).join(', ')});
+        INSERT INTO wr.t VALUES ('first', 1.50, 1, '{"x": [1, 2.50]}', '2026-01-02 03:04:05.678+00', true, 'a"b\\c', 0.1, 's', '{1,NULL}'),
+                                (NULL, NULL, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`);
+      const id = Number((await one("SELECT chronicle.create_table_audit('wr.t', log_new_data => true, excluded_columns => '{secret}', log_baseline => true) AS id")).id);
+      const source = (await one('SELECT prosrc FROM pg_proc WHERE oid = $1::regprocedure', [`chronicle.capture_${id}()`])).prosrc as string;
+      const lateral = /FROM event, old_rows AS o CROSS JOIN LATERAL \(SELECT (.*)\) AS o_logged;/.exec(source);
+      expect(lateral?.[1]).toBe(columns.filter((c) => c !== 'secret').sort(jsonbKeyOrder).map((c) => `o.${/^[a-z_]+$/.test(c) ? c : quote(c)}`).join(', '));
+
+      // snapshots of the table before each change, kept in the database so no value goes through JavaScript
+      const snapshot = (stage: string) => client.query(
+        `INSERT INTO wr.snapshots SELECT '${stage}', t.id, to_jsonb(t.*) - 'secret' FROM wr.t AS t`);
+      await client.query('CREATE TABLE wr.snapshots (stage text, id integer, row jsonb)');
+      await snapshot('before');
+      await client.query(`INSERT INTO wr.t VALUES ('third', -3, 3, '[]', '2026-12-05 12:00+00', false, '', -1e-300, 'x', '{}');
+        UPDATE wr.t SET zz_last = 'changed' WHERE id = 1`);
+      await snapshot('changed');
+      await client.query('DELETE FROM wr.t WHERE id = 3');
+      await client.query('TRUNCATE wr.t');
+      // byte for byte (*=) the jsonb of the snapshot taken before the change
+      const { rows } = await client.query(
+        `SELECT e.operation::text AS op, s.id, (ROW(coalesce(r.new_data, r.old_data))::record) *= (ROW(s.row)::record) AS same_bytes
+           FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+           JOIN wr.snapshots AS s ON s.id = (r.row_key ->> 'id')::integer
+            AND s.stage = CASE e.operation::text WHEN 'BASELINE' THEN 'before' ELSE 'changed' END
+          WHERE r.table_id = $1 AND e.operation <> 'UPDATE' ORDER BY r.event_id, s.id`, [id]);
+      expect(rows).toEqual([
+        { op: 'BASELINE', id: 1, same_bytes: true }, { op: 'BASELINE', id: 2, same_bytes: true },
+        { op: 'INSERT', id: 3, same_bytes: true }, { op: 'DELETE', id: 3, same_bytes: true },
+        { op: 'TRUNCATE', id: 1, same_bytes: true }, { op: 'TRUNCATE', id: 2, same_bytes: true },
+      ]);
+    });
+  });
+
   describe('bad input: a clear error, and nothing changes', () => {
     beforeAll(async () => {
       await client.query(`CREATE SCHEMA bad;

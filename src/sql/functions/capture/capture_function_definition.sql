@@ -21,6 +21,9 @@ DECLARE
     v_whole_new text;
     v_whole_old text;
     v_whole_table text;
+    v_source_new text := '';   -- the FROM item each whole row reads (capture_whole_row_source)
+    v_source_old text := '';
+    v_source_table text := '';
     v_key_table text;
     v_old_diff text;
     v_new_diff text;
@@ -88,9 +91,9 @@ BEGIN
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
            pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)), E'\n            || ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)), E'\n            || ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
+                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            chronicle.capture_key_object(v_version.key_columns, v_key_types,
@@ -100,7 +103,10 @@ BEGIN
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
     INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
     FROM (SELECT rd.*,
-                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order,
+                 -- objects concatenated in the order jsonb keeps keys need no sorting (see
+                 -- capture_whole_row_source)
+                 pg_catalog.row_number() OVER (ORDER BY pg_catalog.octet_length(rd.attname::text), rd.attname COLLATE "C") AS key_order_json
           FROM rendered AS rd) AS r;
 
     -- (every column's CASE is an object, so they concatenate without a '{}' to start from)
@@ -116,17 +122,23 @@ BEGIN
     -- Rows are kept when a logged column differs (a change to excluded columns only is not
     -- logged): the per-column tests stop at the first difference, where comparing whole rows
     -- would build both rows as records first (about 1 µs a row).
-    -- Whole rows: to_jsonb of the row without the unlogged columns, corrected for the values it
-    -- would not log exactly.
-    v_whole_new := CASE WHEN v_version.log_new_data
-                        THEN chronicle.capture_whole_row(relation, 'n', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
-    v_whole_old := CASE WHEN v_version.log_old_data
-                        THEN chronicle.capture_whole_row(relation, 'o', v_version.excluded_columns) ELSE 'NULL::jsonb' END;
-    -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
-    -- a % in a column name must be doubled, here and in the key)
-    v_whole_table := CASE WHEN v_version.log_old_data
-                          THEN pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%')
-                          ELSE 'NULL::jsonb' END;
+    -- Whole rows: to_jsonb of the row's logged columns, corrected for the values it would not
+    -- log exactly.
+    v_whole_new := 'NULL::jsonb';
+    v_whole_old := 'NULL::jsonb';
+    v_whole_table := 'NULL::jsonb';
+    IF v_version.log_new_data THEN
+        v_whole_new := chronicle.capture_whole_row(relation, 'n', v_version.excluded_columns);
+        v_source_new := chronicle.capture_whole_row_source(relation, 'n', v_version.excluded_columns);
+    END IF;
+    IF v_version.log_old_data THEN
+        v_whole_old := chronicle.capture_whole_row(relation, 'o', v_version.excluded_columns);
+        v_source_old := chronicle.capture_whole_row_source(relation, 'o', v_version.excluded_columns);
+        -- (the TRUNCATE statement is a format() string itself, run with the relation as argument:
+        -- a % in a column name must be doubled, here and in the key)
+        v_whole_table := pg_catalog.replace(chronicle.capture_whole_row(relation, 't', v_version.excluded_columns), '%', '%%');
+        v_source_table := pg_catalog.replace(chronicle.capture_whole_row_source(relation, 't', v_version.excluded_columns), '%', '%%');
+    END IF;
 
     -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
     v_update_head := pg_catalog.format($update$WITH changes AS (
@@ -172,7 +184,7 @@ BEGIN
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, %4$s, NULL, %6$s
-        FROM event, new_rows AS n;
+        FROM event, new_rows AS n%11$s;
     ELSIF TG_OP = 'UPDATE' THEN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
         -- so rows pair by position even when the update changes their key. Their columns are
@@ -192,7 +204,7 @@ BEGIN
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %3$s, %5$s, %7$s, NULL
-        FROM event, old_rows AS o;
+        FROM event, old_rows AS o%12$s;
     ELSE
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
         -- table fires this trigger on each partition too, and each logs its own rows. The
@@ -216,7 +228,8 @@ $template$,
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, %2$s, %3$s, NULL
-        FROM event, ONLY %%1$s AS t$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table));
+        FROM event, ONLY %%1$s AS t%4$s$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table, v_source_table),
+        v_source_new, v_source_old);
 END
 $function$;
 

@@ -211,6 +211,7 @@ DECLARE
     v_version chronicle.audit_table_log;
     v_key text;
     v_data text;
+    v_source text := '';
     v_event bigint;
 BEGIN
     SELECT * INTO STRICT v_version FROM chronicle.audit_table_log AS t
@@ -218,10 +219,12 @@ BEGIN
     v_key := chronicle.capture_key_expression(relation, v_version.key_columns, 't');
     IF columns IS NULL THEN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
+        v_source := chronicle.capture_whole_row_source(relation, 't', v_version.excluded_columns);
     ELSE
+        -- (in the order jsonb keeps keys, see capture_whole_row_source)
         SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
                    pg_catalog.format('%L, %s', a.attname, chronicle.capture_object_value(a.atttypid, pg_catalog.format('t.%I', a.attname))),
-                   ', ' ORDER BY a.attnum) || ')'
+                   ', ' ORDER BY pg_catalog.octet_length(a.attname::text), a.attname COLLATE "C") || ')'
         INTO v_data
         FROM pg_catalog.pg_attribute AS a
         WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
@@ -230,11 +233,11 @@ BEGIN
     EXECUTE pg_catalog.format($sql$
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT %1$s, %2$s, %3$s, %4$s, %5$s
-        FROM %6$s %7$s AS t$sql$,
+        FROM %6$s %7$s AS t%8$s$sql$,
         v_event, table_id, v_key,
         CASE WHEN NOT as_new_data AND v_version.log_old_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
         CASE WHEN as_new_data THEN coalesce(v_data, '''{}''::jsonb') ELSE 'NULL' END,
-        CASE WHEN only_relation THEN 'ONLY' ELSE '' END, relation);
+        CASE WHEN only_relation THEN 'ONLY' ELSE '' END, relation, v_source);
     RETURN v_event;
 END
 $function$;

@@ -391,7 +391,7 @@ BEGIN
         ), live AS (
             SELECT s.slot, %4$s AS data
             FROM (SELECT DISTINCT e.slot FROM entries AS e) AS s
-            JOIN %5$s AS t ON %6$s
+            JOIN %5$s AS t ON %6$s%9$s
         ), items AS (
             SELECT e.pos, e.transaction_id, e.operation, e.class, e.slot, CASE WHEN e.class = 'i' THEN NULL ELSE e.old_data END AS data
             FROM entries AS e
@@ -423,7 +423,8 @@ BEGIN
          JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = k AND NOT a.attisdropped),
         to_cut::text,
         -- values as the log writes them (see state_jsonb_expression)
-        chronicle.capture_row_corrections(v_relation, 'p', '{}'));
+        chronicle.capture_row_corrections(v_relation, 'p', '{}'),
+        chronicle.capture_whole_row_source(v_relation, 't', v_current.excluded_columns));
 END
 $function$;
 

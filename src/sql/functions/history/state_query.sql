@@ -224,8 +224,9 @@ WITH RECURSIVE later_events AS MATERIALIZED (
         pg_catalog.format(v_undo_format, 'r.row_key'), pg_catalog.format(v_undo_format, 'r.old_data'),
         v_key_then, v_old_key,
         CASE WHEN v_relation IS NULL THEN 'SELECT NULL::jsonb AS slot, NULL::jsonb AS data WHERE false'
-             ELSE pg_catalog.format('SELECT s.slot, %s AS data FROM segments AS s JOIN %s AS t ON %s WHERE s.last_kind IN (''u'', ''a'')',
-                                    v_live_row, v_relation, v_live_join) END,
+             ELSE pg_catalog.format('SELECT s.slot, %s AS data FROM segments AS s JOIN %s AS t ON %s%s WHERE s.last_kind IN (''u'', ''a'')',
+                                    v_live_row, v_relation, v_live_join,
+                                    chronicle.capture_whole_row_source(v_relation, 't', v_current.excluded_columns)) END,
         v_select_changed,
         CASE WHEN v_relation IS NULL THEN ''
              ELSE pg_catalog.format('UNION ALL SELECT %s FROM %s AS t WHERE NOT EXISTS (SELECT FROM segments AS s WHERE s.segment = 0 AND %s)',

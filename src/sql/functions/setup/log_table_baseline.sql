@@ -38,9 +38,10 @@ BEGIN
         )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
         SELECT event.id, %1$s, %3$s, NULL, %4$s
-        FROM event, %2$s AS t$sql$,
+        FROM event, %2$s AS t%5$s$sql$,
         v_current.table_id, table_name, v_key,
-        chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns));
+        chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns),
+        chronicle.capture_whole_row_source(table_name, 't', v_current.excluded_columns));
     GET DIAGNOSTICS v_rows = ROW_COUNT;
     RETURN v_rows;
 END
