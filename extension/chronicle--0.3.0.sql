@@ -516,10 +516,10 @@ BEGIN
         FROM columns AS c
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
-           pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
-           pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
+           chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+           chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            chronicle.capture_key_object(v_version.key_columns, v_key_types,
@@ -531,7 +531,7 @@ BEGIN
     FROM (SELECT rd.*,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order,
                  -- objects concatenated in the order jsonb keeps keys need no sorting (see
-                 -- capture_whole_row_source)
+                 -- capture_whole_row_source), and as a tree need no quadratic copying
                  pg_catalog.row_number() OVER (ORDER BY pg_catalog.octet_length(rd.attname::text), rd.attname COLLATE "C") AS key_order_json
           FROM rendered AS rd) AS r;
 
@@ -786,19 +786,51 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_object_value(oid, text) IS
     'Internal, for generating capture functions: the jsonb_build_object argument that logs a value of the type exactly.';
 
+-- The jsonb objects of the given expressions concatenated (||) as a balanced tree, NULL for none.
+-- Concatenating copies both operands, so a chain a || b || c ... copies what it has built so far
+-- at every step: quadratic in the number of non-empty parts (an UPDATE that changes all 300
+-- columns of a wide row copied 45,000 values per row). A balanced tree copies each value once per
+-- level. The result is the same object: the parts have distinct keys, and a part that is '{}'
+-- costs next to nothing either way.
+CREATE FUNCTION chronicle.capture_concatenation(parts text[])
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_level text[] := parts;
+    v_next text[];
+BEGIN
+    WHILE pg_catalog.cardinality(v_level) > 1 LOOP
+        v_next := '{}';
+        FOR i IN 1 .. pg_catalog.cardinality(v_level) BY 2 LOOP
+            v_next := v_next || CASE WHEN i = pg_catalog.cardinality(v_level) THEN v_level[i]
+                                     ELSE '(' || v_level[i] || E'\n            || ' || v_level[i + 1] || ')' END;
+        END LOOP;
+        v_level := v_next;
+    END LOOP;
+    RETURN v_level[1];
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_concatenation(text[]) IS
+    'Internal, for generating capture functions: jsonb expressions concatenated as a balanced tree.';
+
 -- The corrections to to_jsonb(row_alias.*) for the given columns of a relation: for each column
 -- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
--- {} END". Empty when no column needs one, so whole rows of other tables are logged as before.
+-- {} END", concatenated as a balanced tree (capture_concatenation) so the row is copied once.
+-- Empty when no column needs one, so whole rows of other tables are logged as before.
 CREATE FUNCTION chronicle.capture_row_corrections(relation regclass, row_alias text, excluded_columns name[])
 RETURNS text
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT coalesce(pg_catalog.string_agg(
-               pg_catalog.format(E'\n            || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
-                                 c.condition, c.attname, c.value),
-               '' ORDER BY c.attnum), '')
+    SELECT coalesce(E'\n            || ' || chronicle.capture_concatenation(pg_catalog.array_agg(
+               pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+                                 c.condition, c.attname, c.value)
+               ORDER BY pg_catalog.octet_length(c.attname::text), c.attname COLLATE "C")), '')
     FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
                  chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
           FROM pg_catalog.pg_attribute AS a
@@ -4049,7 +4081,10 @@ LEFT JOIN overlay AS o ON %7$s$query$,
         table_id, cut::text,
         -- (the table has the shape it had then: its key columns are those of then)
         pg_catalog.string_agg(pg_catalog.format('%s AS k%s', chronicle.state_json_key(relation, k.name, 'r.row_key'), k.ord), ', ' ORDER BY k.ord),
-        CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
+        -- (a single entry's old_data read into memory once: every column is read from it, and
+        -- each read of a large one would decompress it all again; OFFSET 0, below, keeps the read
+        -- from being folded into each column's)
+        CASE WHEN single_event THEN 'r.old_data OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
         -- key columns are never in old_data here (no entry moved a row)
         (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (key_columns) THEN pg_catalog.format('chronicle_row.%I', a.attname)
                                            WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
@@ -4060,7 +4095,7 @@ LEFT JOIN overlay AS o ON %7$s$query$,
          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped),
         relation,
         pg_catalog.string_agg(pg_catalog.format('chronicle_row.%I = o.k%s', k.name, k.ord), ' AND ' ORDER BY k.ord),
-        CASE WHEN single_event THEN '' ELSE 'GROUP BY ' || pg_catalog.string_agg(pg_catalog.format('k%s', k.ord), ', ' ORDER BY k.ord) END)
+        CASE WHEN single_event THEN 'OFFSET 0' ELSE 'GROUP BY ' || pg_catalog.string_agg(pg_catalog.format('k%s', k.ord), ', ' ORDER BY k.ord) END)
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
 $function$;
 
@@ -4911,6 +4946,26 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
     'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
 
+-- The FROM item of the entries of event $1 as r, with old_data and the other_columns listed
+-- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read of a value from a large old_data (compressed, or stored out
+-- of line) decompresses all of it again: with several reads per entry (many columns of a wide
+-- row), detoast_once reads each entry's old_data once into memory first ("|| '{}'" returns its
+-- operand, in memory; OFFSET 0 keeps that from being folded back into each read).
+CREATE FUNCTION chronicle.revert_entries(detoast_once boolean, other_columns text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM chronicle.row_log AS r WHERE r.event_id = $1%s) AS r',
+                             other_columns,
+                             CASE WHEN detoast_once THEN ' OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE '' END,
+                             CASE WHEN detoast_once THEN ' OFFSET 0' ELSE '' END)
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_entries(boolean, text) IS
+    'Internal, for revert: the FROM item of an event''s entries, their old_data detoasted once where it is read several times.';
+
 -- The revert in force of a transaction: the transaction that reverted it and was not itself
 -- reverted (recursively), or NULL when the transaction's changes stand.
 CREATE FUNCTION chronicle.revert_active_revert(transaction_id bigint)
@@ -5459,9 +5514,10 @@ BEGIN
                 -- Rows that keep their key: one statement. (row_key || old_data: the key and the old values.)
                 EXECUTE pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$s
-                    FROM chronicle.row_log AS r
-                    WHERE r.event_id = $1 %3$s AND %4$s$sql$,
+                    FROM %3$s
+                    WHERE %5$s %4$s$sql$,
                     v_relation, v_sql,
+                    chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1 OR NOT v_uniform, 'r.row_key, '),
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
                     chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
                 USING v_event.id, v_key_columns::text[];
@@ -5501,14 +5557,17 @@ BEGIN
 
         ELSE -- DELETE, TRUNCATE
             v_columns := chronicle.revert_columns(v_relation, v_excluded, true);
+            -- each column read from old_data as its type, as time travel reads it: a fifth cheaper
+            -- than building the row with jsonb_populate_record
             EXECUTE pg_catalog.format($sql$
                 INSERT INTO %1$s AS t (%2$s) OVERRIDING SYSTEM VALUE
-                SELECT %3$s FROM chronicle.row_log AS r
-                CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.old_data) AS p
-                WHERE r.event_id = $1$sql$,
+                SELECT %3$s FROM %4$s$sql$,
                 v_relation,
                 (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)),
-                (SELECT pg_catalog.string_agg('p.' || pg_catalog.quote_ident(c), ', ' ORDER BY o) FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)))
+                (SELECT pg_catalog.string_agg(chronicle.state_json_value(v_relation, x.c, a.atttypid, a.atttypmod, 'r.old_data'), ', ' ORDER BY x.o)
+                 FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)
+                 JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = x.c AND NOT a.attisdropped),
+                chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1, ''))
             USING v_event.id;
             GET DIAGNOSTICS v_done = ROW_COUNT;
             v_expected := v_done;
@@ -6199,6 +6258,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_concatenation(text[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[]),
@@ -6244,6 +6304,7 @@ GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
 REVOKE ALL ON FUNCTION
     chronicle.revert_key_condition(regclass, name[], text, text, boolean),
     chronicle.revert_columns(regclass, name[], boolean),
+    chronicle.revert_entries(boolean, text),
     chronicle.revert_active_revert(bigint),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
     chronicle.revert_check_foreign_keys(regclass[]),
@@ -6401,6 +6462,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_concatenation(text[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[])

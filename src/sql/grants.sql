@@ -26,6 +26,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_concatenation(text[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[]),
@@ -71,6 +72,7 @@ GRANT SELECT ON TABLE chronicle.revert_log TO chronicle_viewer;
 REVOKE ALL ON FUNCTION
     chronicle.revert_key_condition(regclass, name[], text, text, boolean),
     chronicle.revert_columns(regclass, name[], boolean),
+    chronicle.revert_entries(boolean, text),
     chronicle.revert_active_revert(bigint),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
     chronicle.revert_check_foreign_keys(regclass[]),
@@ -228,6 +230,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
+    chronicle.capture_concatenation(text[]),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[])

@@ -191,6 +191,27 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await revert(client, 'SELECT * FROM chronicle.revert_transaction($1)', [x]);
       expect(await copyOf(client, 'types')).toEqual(before);
     });
+    it('a wide table whose entries are stored compressed reverts exactly, UPDATE of every column and DELETE', async () => {
+      // each entry's old_data is read once into memory however many columns are read from it
+      const names = Array.from({ length: 60 }, (_, i) => `w${i}`);
+      await client.query('CREATE SCHEMA large');
+      await client.query(`CREATE TABLE large.t (id integer PRIMARY KEY, ${names.map((c, i) => `${c} ${i % 2 ? 'text' : 'numeric'}`).join(', ')})`);
+      await client.query(`SELECT chronicle.create_table_audit('large.t')`);
+      const values = (shift: number) => names.map((c, i) => (i % 2 ? `repeat('${c}', 40) || (g + ${shift})` : `(g + ${shift}) * 1.50`));
+      await tx(client, `INSERT INTO large.t SELECT g, ${values(0).join(', ')} FROM generate_series(1, 30) AS g`);
+      const before = await copyOf(client, 'large');
+      const x = await tx(client,
+        `UPDATE large.t AS t SET (${names.join(', ')}) = (SELECT ${values(1).join(', ')} FROM (SELECT t.id AS g) AS s) WHERE id <= 20`,
+        'DELETE FROM large.t WHERE id > 10');
+      const { rows } = await client.query(
+        `SELECT e.operation::text AS op, pg_catalog.bool_and(pg_catalog.pg_column_compression(r.old_data) IS NOT NULL) AS compressed,
+                pg_catalog.min(pg_catalog.jsonb_array_length(pg_catalog.jsonb_path_query_array(r.old_data, '$.keyvalue()'))) AS columns
+           FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+          WHERE e.transaction_id = $1 GROUP BY 1 ORDER BY 1`, [x]);
+      expect(rows).toEqual([{ op: 'DELETE', compressed: true, columns: 61 }, { op: 'UPDATE', compressed: true, columns: 60 }]);
+      await revert(client, 'SELECT * FROM chronicle.revert_transaction($1)', [x]);
+      expect(await copyOf(client, 'large')).toEqual(before);
+    });
   });
 
   describe('conflicts', () => {

@@ -90,10 +90,10 @@ BEGIN
         FROM columns AS c
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
-           pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
-           pg_catalog.string_agg(pg_catalog.format(E'CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)), E'\n            || ' ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded),
+           chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+           chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
+                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            chronicle.capture_key_object(v_version.key_columns, v_key_types,
@@ -105,7 +105,7 @@ BEGIN
     FROM (SELECT rd.*,
                  pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order,
                  -- objects concatenated in the order jsonb keeps keys need no sorting (see
-                 -- capture_whole_row_source)
+                 -- capture_whole_row_source), and as a tree need no quadratic copying
                  pg_catalog.row_number() OVER (ORDER BY pg_catalog.octet_length(rd.attname::text), rd.attname COLLATE "C") AS key_order_json
           FROM rendered AS rd) AS r;
 

@@ -272,7 +272,10 @@ LEFT JOIN overlay AS o ON %7$s$query$,
         table_id, cut::text,
         -- (the table has the shape it had then: its key columns are those of then)
         pg_catalog.string_agg(pg_catalog.format('%s AS k%s', chronicle.state_json_key(relation, k.name, 'r.row_key'), k.ord), ', ' ORDER BY k.ord),
-        CASE WHEN single_event THEN 'r.old_data' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
+        -- (a single entry's old_data read into memory once: every column is read from it, and
+        -- each read of a large one would decompress it all again; OFFSET 0, below, keeps the read
+        -- from being folded into each column's)
+        CASE WHEN single_event THEN 'r.old_data OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE 'chronicle.jsonb_merge(r.old_data ORDER BY ev.pos DESC)' END,
         -- key columns are never in old_data here (no entry moved a row)
         (SELECT pg_catalog.string_agg(CASE WHEN a.attname = ANY (key_columns) THEN pg_catalog.format('chronicle_row.%I', a.attname)
                                            WHEN a.attname = ANY (version.excluded_columns) OR a.attgenerated = 'v'
@@ -283,7 +286,7 @@ LEFT JOIN overlay AS o ON %7$s$query$,
          FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped),
         relation,
         pg_catalog.string_agg(pg_catalog.format('chronicle_row.%I = o.k%s', k.name, k.ord), ' AND ' ORDER BY k.ord),
-        CASE WHEN single_event THEN '' ELSE 'GROUP BY ' || pg_catalog.string_agg(pg_catalog.format('k%s', k.ord), ', ' ORDER BY k.ord) END)
+        CASE WHEN single_event THEN 'OFFSET 0' ELSE 'GROUP BY ' || pg_catalog.string_agg(pg_catalog.format('k%s', k.ord), ', ' ORDER BY k.ord) END)
     FROM pg_catalog.unnest(key_columns) WITH ORDINALITY AS k(name, ord)
 $function$;
 

@@ -60,6 +60,26 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
     'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
 
+-- The FROM item of the entries of event $1 as r, with old_data and the other_columns listed
+-- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read of a value from a large old_data (compressed, or stored out
+-- of line) decompresses all of it again: with several reads per entry (many columns of a wide
+-- row), detoast_once reads each entry's old_data once into memory first ("|| '{}'" returns its
+-- operand, in memory; OFFSET 0 keeps that from being folded back into each read).
+CREATE OR REPLACE FUNCTION chronicle.revert_entries(detoast_once boolean, other_columns text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM chronicle.row_log AS r WHERE r.event_id = $1%s) AS r',
+                             other_columns,
+                             CASE WHEN detoast_once THEN ' OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE '' END,
+                             CASE WHEN detoast_once THEN ' OFFSET 0' ELSE '' END)
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_entries(boolean, text) IS
+    'Internal, for revert: the FROM item of an event''s entries, their old_data detoasted once where it is read several times.';
+
 -- The revert in force of a transaction: the transaction that reverted it and was not itself
 -- reverted (recursively), or NULL when the transaction's changes stand.
 CREATE OR REPLACE FUNCTION chronicle.revert_active_revert(transaction_id bigint)
