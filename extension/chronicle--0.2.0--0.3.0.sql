@@ -4631,10 +4631,11 @@ COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
     'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
 
 -- The FROM item of the entries of event $1 as r, with old_data and the other_columns listed
--- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read of a value from a large old_data (compressed, or stored out
--- of line) decompresses all of it again: with several reads per entry (many columns of a wide
--- row), detoast_once reads each entry's old_data once into memory first ("|| '{}'" returns its
--- operand, in memory; OFFSET 0 keeps that from being folded back into each read).
+-- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read
+-- of a value from a large old_data (compressed, or stored out of line) decompresses all of it
+-- again: with several reads per entry (many columns of a wide row), detoast_once reads each
+-- entry's old_data once into memory first ("|| '{}'" returns its operand, in memory; OFFSET 0
+-- keeps that from being folded back into each read).
 CREATE OR REPLACE FUNCTION chronicle.revert_entries(detoast_once boolean, other_columns text)
 RETURNS text
 LANGUAGE sql
