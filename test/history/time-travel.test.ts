@@ -12,6 +12,7 @@ import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers }
 import { failure } from '../helpers/transactions';
 import type { ServerInfo } from '../helpers/servers/types';
 import { LAST_RELEASE } from '../helpers/versions';
+import { compressedEntriesTable } from '../helpers/wide-table';
 
 /** the rows of a query as sorted lines of row text */
 async function rowsOf(client: Client, sql: string, params: unknown[] = []): Promise<string[]> {
@@ -166,14 +167,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   });
 
   it('after one UPDATE of every column of a wide table, whose entries are stored compressed, the fast path reads each entry once and exactly', async () => {
-    const names = Array.from({ length: 60 }, (_, i) => `w${i}`);
-    await client.query('CREATE SCHEMA wide');
-    await client.query(`CREATE TABLE wide.t (id integer PRIMARY KEY, ${names.map((c, i) => `${c} ${i % 2 ? 'text' : 'numeric'}`).join(', ')})`);
-    await client.query(`SELECT chronicle.create_table_audit('wide.t')`);
-    const values = (shift: number) => names.map((c, i) => (i % 2 ? `repeat('${c}', 40) || (g + ${shift})` : `(g + ${shift}) * 1.50`));
-    await client.query(`INSERT INTO wide.t SELECT g, ${values(0).join(', ')} FROM generate_series(1, 30) AS g`);
+    const wide = compressedEntriesTable('wide.t');
+    await client.query(`CREATE SCHEMA wide; ${wide.create}`);
+    await client.query(wide.insert(30));
     await markAndCopy(client, 'wide1', { t: 'wide.t' });
-    await client.query(`UPDATE wide.t AS t SET (${names.join(', ')}) = (SELECT ${values(1).join(', ')} FROM (SELECT t.id AS g) AS s) WHERE id <= 20`);
+    await client.query(wide.updateAll('id <= 20'));
     const { rows } = await client.query(`SELECT pg_catalog.bool_and(pg_catalog.pg_column_compression(r.old_data) IS NOT NULL) AS compressed, count(*)::integer AS n
         FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
         WHERE e.table_id = (SELECT table_id FROM chronicle.audited_tables WHERE audited_table = 'wide.t'::regclass) AND e.operation = 'UPDATE'`);

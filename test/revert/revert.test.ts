@@ -8,6 +8,7 @@
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import { failure, lastTransaction, tx } from '../helpers/transactions';
+import { compressedEntriesTable } from '../helpers/wide-table';
 import type { ServerInfo } from '../helpers/servers/types';
 
 /** every table of the schema as sorted lines of row text: the oracle's copy */
@@ -193,16 +194,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
     it('a wide table whose entries are stored compressed reverts exactly, UPDATE of every column and DELETE', async () => {
       // each entry's old_data is read once into memory however many columns are read from it
-      const names = Array.from({ length: 60 }, (_, i) => `w${i}`);
-      await client.query('CREATE SCHEMA large');
-      await client.query(`CREATE TABLE large.t (id integer PRIMARY KEY, ${names.map((c, i) => `${c} ${i % 2 ? 'text' : 'numeric'}`).join(', ')})`);
-      await client.query(`SELECT chronicle.create_table_audit('large.t')`);
-      const values = (shift: number) => names.map((c, i) => (i % 2 ? `repeat('${c}', 40) || (g + ${shift})` : `(g + ${shift}) * 1.50`));
-      await tx(client, `INSERT INTO large.t SELECT g, ${values(0).join(', ')} FROM generate_series(1, 30) AS g`);
+      const large = compressedEntriesTable('large.t');
+      await client.query(`CREATE SCHEMA large; ${large.create}`);
+      await tx(client, large.insert(30));
       const before = await copyOf(client, 'large');
-      const x = await tx(client,
-        `UPDATE large.t AS t SET (${names.join(', ')}) = (SELECT ${values(1).join(', ')} FROM (SELECT t.id AS g) AS s) WHERE id <= 20`,
-        'DELETE FROM large.t WHERE id > 10');
+      const x = await tx(client, large.updateAll('id <= 20'), 'DELETE FROM large.t WHERE id > 10');
       const { rows } = await client.query(
         `SELECT e.operation::text AS op, pg_catalog.bool_and(pg_catalog.pg_column_compression(r.old_data) IS NOT NULL) AS compressed,
                 pg_catalog.min(pg_catalog.jsonb_array_length(pg_catalog.jsonb_path_query_array(r.old_data, '$.keyvalue()'))) AS columns
