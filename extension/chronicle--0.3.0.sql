@@ -517,9 +517,9 @@ BEGIN
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
            chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY chronicle.capture_key_rank(r.attname)) FILTER (WHERE NOT r.is_excluded)),
            chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY chronicle.capture_key_rank(r.attname)) FILTER (WHERE NOT r.is_excluded)),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            chronicle.capture_key_object(v_version.key_columns, v_key_types,
@@ -529,13 +529,11 @@ BEGIN
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
     INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
     FROM (SELECT rd.*,
-                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order,
-                 -- objects concatenated in the order jsonb keeps keys need no sorting (see
-                 -- capture_whole_row_source), and as a tree need no quadratic copying
-                 pg_catalog.row_number() OVER (ORDER BY pg_catalog.octet_length(rd.attname::text), rd.attname COLLATE "C") AS key_order_json
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
 
-    -- (every column's CASE is an object, so they concatenate without a '{}' to start from)
+    -- (every column's CASE is an object, so they concatenate without a '{}' to start from; in
+    -- the order jsonb keeps keys, and as a tree, they need no sorting and no quadratic copying)
     IF v_version.log_old_data THEN
         v_update_old_data := coalesce(v_old_diff, '''{}''::jsonb');
     ELSE
@@ -786,6 +784,23 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_object_value(oid, text) IS
     'Internal, for generating capture functions: the jsonb_build_object argument that logs a value of the type exactly.';
 
+-- The place of an object key in the order jsonb keeps keys: shorter keys first, then by their
+-- bytes. jsonb sorts the keys of every object it builds; keys handed over in that order cost one
+-- pass, where keys in another order are sorted and moved for every object (a fifth of to_jsonb's
+-- cost for a row of 8 columns, more for wide rows). Used to order the generated SQL.
+CREATE FUNCTION chronicle.capture_key_rank(key name)
+RETURNS bytea
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.int4send(pg_catalog.octet_length(key::text))
+           || pg_catalog.convert_to(key::text, pg_catalog.getdatabaseencoding())
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_key_rank(name) IS
+    'Internal, for generating capture SQL: the sort key of an object key in the order jsonb keeps keys.';
+
 -- The jsonb objects of the given expressions concatenated (||) as a balanced tree, NULL for none.
 -- Concatenating copies both operands, so a chain a || b || c ... copies what it has built so far
 -- at every step: quadratic in the number of non-empty parts (an UPDATE that changes all 300
@@ -830,7 +845,7 @@ AS $function$
     SELECT coalesce(E'\n            || ' || chronicle.capture_concatenation(pg_catalog.array_agg(
                pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
                                  c.condition, c.attname, c.value)
-               ORDER BY pg_catalog.octet_length(c.attname::text), c.attname COLLATE "C")), '')
+               ORDER BY chronicle.capture_key_rank(c.attname))), '')
     FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
                  chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
           FROM pg_catalog.pg_attribute AS a
@@ -880,11 +895,9 @@ COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
 
 -- The FROM item capture_whole_row reads, to join after the row alias:
 -- " CROSS JOIN LATERAL (SELECT o.b, o.id, ...) AS o_logged", the logged columns in the order
--- jsonb keeps an object's keys (shorter names first, then byte order). jsonb sorts the keys of
--- every object it builds; keys that come sorted cost one pass, where to_jsonb(o.*) in column
--- order sorted and moved them for every row (a fifth of its cost for 8 columns, more for wide
--- rows). PostgreSQL flattens the subquery into a ROW of the columns that keeps their names, and
--- leaves out the unlogged columns at no cost.
+-- jsonb keeps an object's keys (capture_key_rank), so to_jsonb of it finds them sorted where
+-- to_jsonb(o.*) sorted them for every row. PostgreSQL flattens the subquery into a ROW of the
+-- columns that keeps their names, and leaves out the unlogged columns at no cost.
 CREATE FUNCTION chronicle.capture_whole_row_source(relation regclass, row_alias text, excluded_columns name[])
 RETURNS text
 LANGUAGE sql
@@ -893,7 +906,7 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT pg_catalog.format(' CROSS JOIN LATERAL (SELECT %s) AS %s_logged',
                              pg_catalog.string_agg(pg_catalog.format('%s.%I', row_alias, a.attname), ', '
-                                                   ORDER BY pg_catalog.octet_length(a.attname::text), a.attname COLLATE "C"),
+                                                   ORDER BY chronicle.capture_key_rank(a.attname)),
                              row_alias)
     FROM pg_catalog.pg_attribute AS a
     WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
@@ -1672,10 +1685,9 @@ BEGIN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
         v_source := chronicle.capture_whole_row_source(relation, 't', v_version.excluded_columns);
     ELSE
-        -- (in the order jsonb keeps keys, see capture_whole_row_source)
         SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
                    pg_catalog.format('%L, %s', a.attname, chronicle.capture_object_value(a.atttypid, pg_catalog.format('t.%I', a.attname))),
-                   ', ' ORDER BY pg_catalog.octet_length(a.attname::text), a.attname COLLATE "C") || ')'
+                   ', ' ORDER BY chronicle.capture_key_rank(a.attname)) || ')'
         INTO v_data
         FROM pg_catalog.pg_attribute AS a
         WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
@@ -6265,6 +6277,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_object_value(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_concatenation(text[]),
+    chronicle.capture_key_rank(name),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[]),
@@ -6469,6 +6482,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_concatenation(text[]),
+    chronicle.capture_key_rank(name),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[])

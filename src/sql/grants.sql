@@ -27,6 +27,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_object_value(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_concatenation(text[]),
+    chronicle.capture_key_rank(name),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[]),
@@ -231,6 +232,7 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),
     chronicle.capture_concatenation(text[]),
+    chronicle.capture_key_rank(name),
     chronicle.capture_unlogged_columns(regclass, name[]),
     chronicle.capture_whole_row(regclass, text, name[]),
     chronicle.capture_whole_row_source(regclass, text, name[])

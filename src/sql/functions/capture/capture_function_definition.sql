@@ -91,9 +91,9 @@ BEGIN
     )
     SELECT 'r, ' || pg_catalog.string_agg(r.alias, ', ' ORDER BY r.alias_order),
            chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+                                                   chronicle.capture_object_value(r.atttypid, 'o.' || r.alias)) ORDER BY chronicle.capture_key_rank(r.attname)) FILTER (WHERE NOT r.is_excluded)),
            chronicle.capture_concatenation(pg_catalog.array_agg(pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, %s) ELSE ''{}''::jsonb END', r.differs, r.attname,
-                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY r.key_order_json) FILTER (WHERE NOT r.is_excluded)),
+                                                   chronicle.capture_object_value(r.atttypid, 'n.' || r.alias)) ORDER BY chronicle.capture_key_rank(r.attname)) FILTER (WHERE NOT r.is_excluded)),
            pg_catalog.string_agg(r.differs, ' OR ' ORDER BY r.alias_order) FILTER (WHERE r.is_key),
            pg_catalog.string_agg(r.differs, E'\n               OR ' ORDER BY r.alias_order) FILTER (WHERE NOT r.is_excluded),
            chronicle.capture_key_object(v_version.key_columns, v_key_types,
@@ -103,13 +103,11 @@ BEGIN
            pg_catalog.string_agg(pg_catalog.format('t.%I', r.attname), ', ' ORDER BY r.alias_order)
     INTO v_old_row_columns, v_old_diff, v_new_diff, v_key_changed, v_logged_differs, v_key_paired_new, v_key_paired_old, v_column_select
     FROM (SELECT rd.*,
-                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order,
-                 -- objects concatenated in the order jsonb keeps keys need no sorting (see
-                 -- capture_whole_row_source), and as a tree need no quadratic copying
-                 pg_catalog.row_number() OVER (ORDER BY pg_catalog.octet_length(rd.attname::text), rd.attname COLLATE "C") AS key_order_json
+                 pg_catalog.array_position(v_version.key_columns, rd.attname) AS key_order
           FROM rendered AS rd) AS r;
 
-    -- (every column's CASE is an object, so they concatenate without a '{}' to start from)
+    -- (every column's CASE is an object, so they concatenate without a '{}' to start from; in
+    -- the order jsonb keeps keys, and as a tree, they need no sorting and no quadratic copying)
     IF v_version.log_old_data THEN
         v_update_old_data := coalesce(v_old_diff, '''{}''::jsonb');
     ELSE

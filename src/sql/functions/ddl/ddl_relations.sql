@@ -221,10 +221,9 @@ BEGIN
         v_data := chronicle.capture_whole_row(relation, 't', v_version.excluded_columns);
         v_source := chronicle.capture_whole_row_source(relation, 't', v_version.excluded_columns);
     ELSE
-        -- (in the order jsonb keeps keys, see capture_whole_row_source)
         SELECT 'pg_catalog.jsonb_build_object(' || pg_catalog.string_agg(
                    pg_catalog.format('%L, %s', a.attname, chronicle.capture_object_value(a.atttypid, pg_catalog.format('t.%I', a.attname))),
-                   ', ' ORDER BY pg_catalog.octet_length(a.attname::text), a.attname COLLATE "C") || ')'
+                   ', ' ORDER BY chronicle.capture_key_rank(a.attname)) || ')'
         INTO v_data
         FROM pg_catalog.pg_attribute AS a
         WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY (columns);
