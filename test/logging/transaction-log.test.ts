@@ -115,8 +115,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await client.query(`CREATE SCHEMA tx;
         CREATE TABLE tx.a (id integer PRIMARY KEY, v text);
         CREATE TABLE tx.b (id integer PRIMARY KEY, v text, hidden text);
+        CREATE TABLE tx.empty (id integer PRIMARY KEY);
         SELECT chronicle.create_table_audit('tx.a', log_new_data => true);
-        SELECT chronicle.create_table_audit('tx.b', excluded_columns => '{hidden}')`);
+        SELECT chronicle.create_table_audit('tx.b', excluded_columns => '{hidden}');
+        SELECT chronicle.create_table_audit('tx.empty')`);
     });
 
     beforeEach(async () => {
@@ -152,13 +154,16 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
 
     it('logs nothing for a transaction that only reads, or whose writes change nothing logged', async () => {
-      await client.query("INSERT INTO tx.a VALUES (1, 'a'); INSERT INTO tx.b VALUES (1, 'x', 'h')");
+      await client.query("INSERT INTO tx.a VALUES (1, 'a'), (2, 'b'); INSERT INTO tx.b VALUES (1, 'x', 'h')");
       await client.query('TRUNCATE chronicle.transaction_log');
       const before = await sequenceValue();
       const eventsBefore = await events();
       await client.query('BEGIN');
       await client.query('SELECT * FROM tx.a JOIN tx.b USING (id)');
+      // the capture takes one path for a single updated row and another for several
       await client.query('UPDATE tx.a SET v = v');
+      await client.query('UPDATE tx.a SET v = v WHERE id = 1');
+      await client.query('TRUNCATE tx.empty');
       await client.query("UPDATE tx.a SET v = 'z' WHERE false");
       await client.query('DELETE FROM tx.b WHERE id < 0');
       await client.query("UPDATE tx.b SET hidden = 'only an excluded column'");

@@ -138,22 +138,21 @@ BEGIN
         v_source_table := pg_catalog.replace(chronicle.capture_whole_row_source(relation, 't', v_version.excluded_columns), '%', '%%');
     END IF;
 
-    -- The UPDATE statement around its pairing of old and new rows (FROM ... below).
-    v_update_head := pg_catalog.format($update$WITH changes AS (
+    -- The UPDATE statement around its pairing of old and new rows (FROM ... below). The changes
+    -- are a subquery, not a CTE: a CTE read twice (for the event, then for the entries) would be
+    -- stored whole first, on disk beyond work_mem. (The call that fails an unpaired row is
+    -- volatile, so PostgreSQL keeps that column although nothing reads it.)
+    v_update_head := pg_catalog.format($update$INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
+            SELECT (SELECT chronicle.log_event(%1$s, 'UPDATE')), %1$s, c.row_key, c.old_data, c.new_data
+            FROM (
                 SELECT CASE WHEN o.r IS NULL OR n.r IS NULL THEN chronicle.raise_unpaired_update(%1$s) END AS unpaired,
                        %2$s AS row_key,
                        %3$s AS old_data,
                        %4$s AS new_data
                 FROM $update$, table_id, v_key_paired_new, v_update_old_data, v_update_new_data);
     v_update_tail := pg_catalog.format($update$
-                WHERE o.r IS NULL OR n.r IS NULL OR %2$s
-            ), event AS (
-                SELECT chronicle.log_event(%1$s, 'UPDATE') AS id
-                WHERE EXISTS (SELECT FROM changes)
-            )
-            INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-            SELECT event.id, %1$s, c.row_key, c.old_data, c.new_data
-            FROM event, changes AS c;$update$, table_id, v_logged_differs);
+                WHERE o.r IS NULL OR n.r IS NULL OR %1$s
+            ) AS c;$update$, v_logged_differs);
 
     RETURN pg_catalog.format($template$
 CREATE OR REPLACE FUNCTION %1$s()
@@ -174,15 +173,14 @@ AS $capture$
 -- text forms above goes through the type's output function: the settings that change that
 -- output are fixed (above), so what is logged never depends on the session that wrote it and
 -- always reads back exactly (extra_float_digits > 0: shortest exact floats).
+--
+-- Each statement logs its event through an uncorrelated subquery, which PostgreSQL runs once,
+-- when the first entry is written: a statement that changed no logged row logs no event.
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        WITH event AS (
-            SELECT chronicle.log_event(%3$s, 'INSERT') AS id
-            WHERE EXISTS (SELECT FROM new_rows)
-        )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, %4$s, NULL, %6$s
-        FROM event, new_rows AS n%11$s;
+        SELECT (SELECT chronicle.log_event(%3$s, 'INSERT')), %3$s, %4$s, NULL, %6$s
+        FROM new_rows AS n%11$s;
     ELSIF TG_OP = 'UPDATE' THEN
         -- PostgreSQL writes the OLD and NEW transition tables in step, one pair per updated row,
         -- so rows pair by position even when the update changes their key. Their columns are
@@ -196,13 +194,9 @@ BEGIN
             %9$s
         END IF;
     ELSIF TG_OP = 'DELETE' THEN
-        WITH event AS (
-            SELECT chronicle.log_event(%3$s, 'DELETE') AS id
-            WHERE EXISTS (SELECT FROM old_rows)
-        )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %3$s, %5$s, %7$s, NULL
-        FROM event, old_rows AS o%12$s;
+        SELECT (SELECT chronicle.log_event(%3$s, 'DELETE')), %3$s, %5$s, %7$s, NULL
+        FROM old_rows AS o%12$s;
     ELSE
         -- BEFORE TRUNCATE: log the rows about to go. ONLY, because truncating a partitioned
         -- table fires this trigger on each partition too, and each logs its own rows. The
@@ -220,13 +214,9 @@ $template$,
         v_update_head || pg_catalog.format('(SELECT pg_catalog.row_number() OVER (), %1$s FROM old_rows AS t) AS o(%2$s)
                 FULL JOIN (SELECT pg_catalog.row_number() OVER (), %1$s FROM new_rows AS t) AS n(%2$s) ON o.r = n.r', v_column_select, v_old_row_columns) || v_update_tail,
         pg_catalog.format($truncate$
-        WITH event AS (
-            SELECT chronicle.log_event(%1$s, 'TRUNCATE') AS id
-            WHERE EXISTS (SELECT FROM ONLY %%1$s)
-        )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, %2$s, %3$s, NULL
-        FROM event, ONLY %%1$s AS t%4$s$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table, v_source_table),
+        SELECT (SELECT chronicle.log_event(%1$s, 'TRUNCATE')), %1$s, %2$s, %3$s, NULL
+        FROM ONLY %%1$s AS t%4$s$truncate$, table_id, pg_catalog.replace(v_key_table, '%', '%%'), v_whole_table, v_source_table),
         v_source_new, v_source_old);
 END
 $function$;

@@ -30,15 +30,13 @@ BEGIN
     END IF;
 
     v_key := chronicle.capture_key_expression(table_name, v_current.key_columns, 't');
+    -- (the event is an uncorrelated subquery, run once when the first row is logged: an empty
+    -- table logs no event, as in the capture functions)
 
     EXECUTE pg_catalog.format($sql$
-        WITH event AS (
-            SELECT chronicle.log_event(%1$s, 'BASELINE') AS id
-            WHERE EXISTS (SELECT FROM %2$s)
-        )
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
-        SELECT event.id, %1$s, %3$s, NULL, %4$s
-        FROM event, %2$s AS t%5$s$sql$,
+        SELECT (SELECT chronicle.log_event(%1$s, 'BASELINE')), %1$s, %3$s, NULL, %4$s
+        FROM %2$s AS t%5$s$sql$,
         v_current.table_id, table_name, v_key,
         chronicle.capture_whole_row(table_name, 't', v_current.excluded_columns),
         chronicle.capture_whole_row_source(table_name, 't', v_current.excluded_columns));
