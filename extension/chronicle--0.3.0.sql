@@ -602,9 +602,6 @@ AS $capture$
 --
 -- Each statement logs its event through an uncorrelated subquery, which PostgreSQL runs once,
 -- when the first entry is written: a statement that changed no logged row logs no event.
-DECLARE
-    v_work_mem text;
-    v_raised text;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)
@@ -620,17 +617,7 @@ BEGIN
            AND EXISTS (SELECT FROM new_rows) AND NOT EXISTS (SELECT FROM new_rows OFFSET 1) THEN
             %8$s
         ELSE
-            -- Pairing sorts both sides by position: in memory, not on disk, up to 64MB a side
-            -- (the session's work_mem if higher). Set back after; an error rolls it back too.
-            -- (assignments, not PERFORM: a simple expression needs no executor)
-            v_work_mem := pg_catalog.current_setting('work_mem');
-            IF pg_catalog.pg_size_bytes(v_work_mem) < 67108864 THEN
-                v_raised := pg_catalog.set_config('work_mem', '64MB', true);
-            END IF;
             %9$s
-            IF v_raised IS NOT NULL THEN
-                v_raised := pg_catalog.set_config('work_mem', v_work_mem, true);
-            END IF;
         END IF;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO chronicle.row_log (event_id, table_id, row_key, old_data, new_data)

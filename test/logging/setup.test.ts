@@ -237,29 +237,6 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       }
     });
 
-    it('leaves work_mem as the session had it: the capture of a multi-row UPDATE raises it to pair rows, then sets it back', async () => {
-      await client.query(`CREATE SCHEMA wm;
-        CREATE TABLE wm.t (id integer PRIMARY KEY, v integer);
-        INSERT INTO wm.t SELECT i, i FROM generate_series(1, 3) AS i`);
-      const id = Number((await one("SELECT chronicle.create_table_audit('wm.t') AS id")).id);
-      const workMem = async () => (await one('SHOW work_mem')).work_mem;
-      try {
-        await client.query("SET work_mem = '1MB'");
-        await client.query("BEGIN; SET LOCAL work_mem = '2MB'");
-        await client.query('UPDATE wm.t SET v = v + 1');
-        expect(await workMem()).toBe('2MB');
-        await client.query('COMMIT');
-        expect(await workMem()).toBe('1MB');
-        // above the capture's 64MB it is not touched at all
-        await client.query("SET work_mem = '100MB'");
-        await client.query('UPDATE wm.t SET v = v + 1');
-        expect(await workMem()).toBe('100MB');
-      } finally {
-        await client.query('RESET work_mem');
-      }
-      expect((await client.query('SELECT count(*)::int AS n FROM chronicle.row_log WHERE table_id = $1', [id])).rows[0].n).toBe(6);
-    });
-
     it('audits a table without primary key by its unique key on NOT NULL columns, preferring a primary key', async () => {
       await client.query(`CREATE SCHEMA uk;
         CREATE TABLE uk.t (code text NOT NULL, region integer NOT NULL, note text, other integer UNIQUE,
