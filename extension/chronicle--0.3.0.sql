@@ -1998,6 +1998,14 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
                        WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
                          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+        -- Nothing to record. sync_table_structure still generates again a capture function that
+        -- an earlier version of chronicle wrote (ALTER EXTENSION UPDATE cannot replace functions
+        -- the extension does not own): the text between its $capture$ quotes is its prosrc.
+        IF command_tag IS NULL
+           AND (SELECT p.prosrc FROM pg_catalog.pg_proc AS p WHERE p.oid = v_function)
+               IS DISTINCT FROM pg_catalog.split_part(chronicle.capture_function_definition(table_id, relation), '$capture$', 2) THEN
+            PERFORM chronicle.install_capture(table_id, relation);
+        END IF;
         RETURN;
     END IF;
 
@@ -2262,7 +2270,8 @@ COMMENT ON FUNCTION chronicle.ddl_sync_table(integer, regclass, text) IS
 -- disabled): new table and column versions, one DDL event per change, and the capture function
 -- generated again, so that writes are logged with the table's shape. Values of columns dropped or
 -- retyped meanwhile were not logged: their events say "values_logged": false. With DDL capture
--- on there is nothing to record, and nothing changes.
+-- on there is nothing to record. Either way, a capture function written by an earlier version of
+-- chronicle is generated again (after ALTER EXTENSION UPDATE); otherwise nothing changes.
 CREATE FUNCTION chronicle.sync_table_structure(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -2293,7 +2302,7 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
-    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
+    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function when that changed or an earlier version of chronicle wrote it; returns the number of DDL events logged.';
 
 -- ==== functions (src/sql/functions/history/as_of.sql)
 -- Reading the past (docs/time-travel.md): as_of and restore_recordset. Each takes a point as a

@@ -16,9 +16,18 @@ export function formatInstall(result: InstallResult): string {
 }
 
 export function formatUpgrade(result: UpgradeResult): string {
-  return result.outcome === 'upgraded'
-    ? `chronicle ${result.from} -> ${result.to}`
-    : `chronicle ${result.from} is already at ${result.to}; nothing to do`;
+  if (result.outcome === 'up-to-date') return `chronicle ${result.from} is already at ${result.to}; nothing to do`;
+  const lines = [`chronicle ${result.from} -> ${result.to}`];
+  const n = result.captures.regenerated;
+  if (n > 0) lines.push(`capture functions generated again: ${n} audited table${n === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}
+
+/** Warnings for stderr: tables whose capture function the upgrade left as it was. */
+export function formatUpgradeWarnings(result: UpgradeResult): string[] {
+  return result.captures.failures.map((f) =>
+    `warning: the capture function of ${f.table} was left as it was (it keeps logging): ${f.message}; ` +
+    `once that is fixed, run chronicle.sync_table_structure on the table`);
 }
 
 export function formatBytes(bytes: number): string {

@@ -7,7 +7,7 @@ import yargs, { type Argv } from 'yargs';
 import { connectionConfig } from '../db/connection';
 import { ChronicleError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import type { FileTarget } from './extension-files';
-import { formatInstall, formatStatus, formatUpgrade } from './format';
+import { formatInstall, formatStatus, formatUpgrade, formatUpgradeWarnings } from './format';
 import { install } from './install';
 import { status } from './status';
 import { upgrade } from './upgrade';
@@ -59,6 +59,7 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       (y) => withConnection(y).option('to', { type: 'string', describe: 'target version (default: the control file\'s default_version)' }),
       async (args) => {
         const result = await upgrade({ connection: connectionConfig({ url: args.db }), version: args.to });
+        for (const warning of formatUpgradeWarnings(result)) process.stderr.write(`${warning}\n`);
         report(args.json, result, formatUpgrade(result));
       },
     )

@@ -1,9 +1,13 @@
-/** `pg-chronicle upgrade`: ALTER EXTENSION chronicle UPDATE [TO v] under the installer lock. */
+/**
+ * `pg-chronicle upgrade`: ALTER EXTENSION chronicle UPDATE [TO v] under the installer lock, then
+ * the capture functions of tables audited before it generated again, in the same transaction.
+ */
 import format from 'pg-format';
 import type { ClientConfig } from 'pg';
 import { lockForTransaction, INSTALLER_LOCK } from '../db/advisory-lock';
 import { inTransaction, withClient } from '../db/connection';
 import { NotInstalledError, UnknownVersionError } from '../errors';
+import { type CaptureRegeneration, regenerateCaptureFunctions } from './capture-functions';
 import { EXTENSION_NAME } from './extension-files';
 import { readAvailability } from './server-state';
 
@@ -17,6 +21,8 @@ export interface UpgradeResult {
   outcome: 'upgraded' | 'up-to-date';
   from: string;
   to: string;
+  /** capture functions of audited tables generated again by the new version */
+  captures: CaptureRegeneration;
 }
 
 export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
@@ -29,9 +35,10 @@ export async function upgrade(options: UpgradeOptions): Promise<UpgradeResult> {
       }
       const target = options.version ?? state.defaultVersion ?? state.installed;
       if (!state.available.includes(target)) throw new UnknownVersionError(target, state.available);
-      if (target === state.installed) return { outcome: 'up-to-date', from: state.installed, to: target };
+      if (target === state.installed) return { outcome: 'up-to-date', from: state.installed, to: target, captures: { regenerated: 0, failures: [] } };
       await client.query(format('ALTER EXTENSION %I UPDATE TO %L', EXTENSION_NAME, target));
-      return { outcome: 'upgraded', from: state.installed, to: target };
+      const captures = await regenerateCaptureFunctions(client);
+      return { outcome: 'upgraded', from: state.installed, to: target, captures };
     }),
   );
 }

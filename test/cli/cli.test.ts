@@ -10,7 +10,7 @@ import { catalogSnapshot } from '../helpers/catalog';
 import { runCli } from '../helpers/cli';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
 import { serverUrl, type ServerInfo } from '../helpers/servers/types';
-import { ALL_VERSIONS, DEFAULT_VERSION } from '../helpers/versions';
+import { ALL_VERSIONS, DEFAULT_VERSION, LAST_RELEASE } from '../helpers/versions';
 
 const servers = testServers();
 const created: [ServerInfo, string][] = [];
@@ -77,6 +77,55 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
     expect(text.stdout).toContain(`PostgreSQL ${server.major}.`);
     expect(text.stdout).toMatch(/^audited tables: {5}0$/m);
     expect(text.stdout).toMatch(/^DDL capture: {8}on$/m);
+  });
+
+  it(`upgrading from ${LAST_RELEASE} generates again the capture functions of audited tables, and warns of those it cannot`, async () => {
+    const { name, url } = await freshDatabase(server, 'upgrade_captures');
+    expect((await runCli(['install', '--db', url, '--skip-files', '--version', LAST_RELEASE])).code).toBe(0);
+    const client = await connectTo(server, name);
+    const sources = async () => new Map((await client.query(
+      `SELECT p.proname, p.prosrc FROM pg_proc AS p WHERE p.pronamespace = 'chronicle'::regnamespace AND p.proname ~ '^capture_[0-9]+$'`,
+    )).rows.map((r) => [r.proname as string, r.prosrc as string]));
+    try {
+      await client.query(`CREATE TABLE public.kept (id integer PRIMARY KEY, v text);
+        CREATE TABLE public.keyless (id integer PRIMARY KEY, v text);
+        SELECT chronicle.create_table_audit('public.kept');
+        SELECT chronicle.create_table_audit('public.keyless');
+        INSERT INTO public.kept VALUES (1, 'a'), (2, 'b');
+        -- a key dropped while DDL capture was off: sync_table_structure refuses this table
+        ALTER EVENT TRIGGER chronicle_ddl_command_start DISABLE; ALTER EVENT TRIGGER chronicle_ddl_command_end DISABLE;
+        ALTER TABLE public.keyless DROP CONSTRAINT keyless_pkey;
+        ALTER EVENT TRIGGER chronicle_ddl_command_start ENABLE; ALTER EVENT TRIGGER chronicle_ddl_command_end ENABLE`);
+      const ids = Object.fromEntries((await client.query('SELECT table_name, table_id FROM chronicle.audited_tables')).rows
+        .map((r) => [r.table_name as string, `capture_${r.table_id}`]));
+      const before = await sources();
+
+      const upgraded = await runCli(['upgrade', '--db', url]);
+      expect(upgraded.code).toBe(0);
+      const after = await sources();
+      // every capture function the new version can generate is now exactly its rendering
+      const rendered = (await client.query(
+        `SELECT split_part(chronicle.capture_function_definition(t.table_id, t.audited_table), '$capture$', 2) AS body
+           FROM chronicle.audited_tables AS t WHERE t.table_name = 'kept'`)).rows[0].body;
+      expect(after.get(ids.kept)).toBe(rendered);
+      expect(after.get(ids.keyless)).toBe(before.get(ids.keyless));
+      const changed = [...after].filter(([fn, src]) => before.get(fn) !== src).length;
+      expect(upgraded.stdout).toBe(`chronicle ${LAST_RELEASE} -> ${DEFAULT_VERSION}\n`
+        + (changed > 0 ? `capture functions generated again: ${changed} audited table${changed === 1 ? '' : 's'}\n` : ''));
+      expect(upgraded.stderr).toMatch(/^warning: the capture function of public\.keyless was left as it was \(it keeps logging\): audited table public\.keyless would lose its audit/);
+      // both tables still log
+      await client.query("UPDATE public.kept SET v = 'c' WHERE id = 1; INSERT INTO public.keyless VALUES (3, 'x')");
+      const { rows } = await client.query(
+        `SELECT t.table_name, e.operation::text AS op, r.row_key, r.old_data FROM chronicle.row_log AS r
+           JOIN chronicle.table_event_log AS e ON e.id = r.event_id JOIN chronicle.audited_tables AS t ON t.table_id = r.table_id
+          ORDER BY r.event_id`);
+      expect(rows.slice(-2)).toEqual([
+        { table_name: 'kept', op: 'UPDATE', row_key: { id: 1 }, old_data: { v: 'a' } },
+        { table_name: 'keyless', op: 'INSERT', row_key: { id: 3 }, old_data: null },
+      ]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('reports the audited tables with their options, schema-qualified, as text and as JSON', async () => {

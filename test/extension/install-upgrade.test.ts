@@ -66,6 +66,43 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
   });
 
+  it(`sync_table_structure generates again, after the upgrade from ${released[released.length - 1]}, the capture functions the release wrote, logging nothing`, async () => {
+    const name = databaseNameFor(__filename, 'captures');
+    await createDatabase(server, name);
+    const client = await connectTo(server, name);
+    const capture = async () => (await client.query(
+      `SELECT p.xmin::text AS version, p.prosrc,
+              split_part(chronicle.capture_function_definition(t.table_id, t.audited_table), '$capture$', 2) AS rendered
+         FROM chronicle.audited_tables AS t JOIN pg_proc AS p ON p.oid = format('chronicle.capture_%s()', t.table_id)::regprocedure`,
+    )).rows[0];
+    const logged = async () => (await client.query(
+      'SELECT (SELECT count(*) FROM chronicle.table_event_log)::int AS events, (SELECT count(*) FROM chronicle.transaction_log)::int AS transactions',
+    )).rows[0];
+    try {
+      await client.query(`CREATE EXTENSION chronicle VERSION '${released[released.length - 1]}'`);
+      await client.query(`CREATE TABLE public.t (id integer PRIMARY KEY, v text);
+        SELECT chronicle.create_table_audit('public.t'); INSERT INTO public.t VALUES (1, 'a')`);
+      await client.query('ALTER EXTENSION chronicle UPDATE');
+      const before = await capture();
+      const log = await logged();
+      expect((await client.query("SELECT chronicle.sync_table_structure('public.t') AS events")).rows[0].events).toBe('0');
+      const after = await capture();
+      expect(after.prosrc).toBe(after.rendered);
+      // regenerated only when the release's capture differs from this version's
+      expect(after.version !== before.version).toBe(before.prosrc !== before.rendered);
+      // up to date: called again, it changes nothing
+      await client.query("SELECT chronicle.sync_table_structure('public.t')");
+      expect((await capture()).version).toBe(after.version);
+      expect(await logged()).toEqual(log);
+      await client.query("UPDATE public.t SET v = 'b'");
+      expect((await client.query('SELECT row_key, old_data FROM chronicle.row_log ORDER BY event_id DESC LIMIT 1')).rows)
+        .toEqual([{ row_key: { id: 1 }, old_data: { v: 'a' } }]);
+    } finally {
+      await client.end();
+      await dropDatabase(server, name);
+    }
+  });
+
   it('DROP EXTENSION removes every object it created', async () => {
     const snapshot = await snapshotAfter(server, 'dropped', ['CREATE EXTENSION chronicle', 'DROP EXTENSION chronicle']);
     const leftovers = Object.entries(snapshot).filter(([section, lines]) => section !== 'schema' && lines.length > 0);

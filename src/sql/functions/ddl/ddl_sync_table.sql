@@ -162,6 +162,14 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger AS t
                        WHERE t.tgfoid = v_function AND t.tgname = 'chronicle_capture_insert' AND t.tgrelid <> relation::oid
                          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
+        -- Nothing to record. sync_table_structure still generates again a capture function that
+        -- an earlier version of chronicle wrote (ALTER EXTENSION UPDATE cannot replace functions
+        -- the extension does not own): the text between its $capture$ quotes is its prosrc.
+        IF command_tag IS NULL
+           AND (SELECT p.prosrc FROM pg_catalog.pg_proc AS p WHERE p.oid = v_function)
+               IS DISTINCT FROM pg_catalog.split_part(chronicle.capture_function_definition(table_id, relation), '$capture$', 2) THEN
+            PERFORM chronicle.install_capture(table_id, relation);
+        END IF;
         RETURN;
     END IF;
 

@@ -3,7 +3,8 @@
 -- disabled): new table and column versions, one DDL event per change, and the capture function
 -- generated again, so that writes are logged with the table's shape. Values of columns dropped or
 -- retyped meanwhile were not logged: their events say "values_logged": false. With DDL capture
--- on there is nothing to record, and nothing changes.
+-- on there is nothing to record. Either way, a capture function written by an earlier version of
+-- chronicle is generated again (after ALTER EXTENSION UPDATE); otherwise nothing changes.
 CREATE OR REPLACE FUNCTION chronicle.sync_table_structure(table_name regclass)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -34,4 +35,4 @@ END
 $function$;
 
 COMMENT ON FUNCTION chronicle.sync_table_structure(regclass) IS
-    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function; returns the number of DDL events logged.';
+    'Records the structure an audited table has now (changes DDL capture did not see) and regenerates its capture function when that changed or an earlier version of chronicle wrote it; returns the number of DDL events logged.';
