@@ -20,6 +20,7 @@ REVOKE ALL ON FUNCTION
     chronicle.stamp_statement(),
     chronicle.statement_stamp(integer),
     chronicle.raise_unpaired_update(bigint),
+    chronicle.capture_function_source(bigint, regclass),
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_lossy_condition(oid, text),

@@ -72,7 +72,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const client = await connectTo(server, name);
     const capture = async () => (await client.query(
       `SELECT p.xmin::text AS version, p.prosrc,
-              split_part(chronicle.capture_function_definition(t.table_id, t.audited_table), '$capture$', 2) AS rendered
+              chronicle.capture_function_source(t.table_id, t.audited_table) AS rendered
          FROM chronicle.audited_tables AS t JOIN pg_proc AS p ON p.oid = format('chronicle.capture_%s()', t.table_id)::regprocedure`,
     )).rows[0];
     const logged = async () => (await client.query(

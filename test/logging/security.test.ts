@@ -490,6 +490,46 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect(await calls()).toEqual([]);
     });
   });
+
+  describe('names made to break out of the generated capture code', () => {
+    // A line break ends the comment that names the table in the capture function; "$capture$"
+    // was the tag of its dollar quotes. Both came from the table's creator, who need not be
+    // trusted where new tables are audited on creation.
+    const lineBreak = 'x\nDECLARE p int := public.chronicle_sec_pwned(); --';
+    const dollars = ['$capture$', 'a$capture_$b', '$capture'];
+
+    it('are logged as any name, and run nothing, when an application role creates them in an auto-audited schema', async () => {
+      await client.query(`CREATE TABLE public.chronicle_sec_calls (n integer);
+        CREATE FUNCTION public.chronicle_sec_pwned() RETURNS integer LANGUAGE sql
+          AS $$ INSERT INTO public.chronicle_sec_calls VALUES (1) RETURNING 1 $$;
+        GRANT EXECUTE ON FUNCTION public.chronicle_sec_pwned() TO PUBLIC;
+        CREATE SCHEMA lure;
+        GRANT USAGE, CREATE ON SCHEMA lure TO ${APP};
+        SELECT chronicle.create_schema_audit('lure', auto_audit_new_tables => true)`);
+      const app = await as(APP);
+      const table = `lure."${lineBreak.replace(/"/g, '""')}"`;
+      await app.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, v text)`);
+      await app.query(`CREATE TABLE lure."x$capture$" (id integer PRIMARY KEY, ${dollars.map((c) => `"${c}" text`).join(', ')})`);
+      await app.query(`INSERT INTO ${table} VALUES (1, 'a'); UPDATE ${table} SET v = 'b'; DELETE FROM ${table}`);
+      await app.query(`INSERT INTO lure."x$capture$" VALUES (1, 'p', 'q', 'r');
+        UPDATE lure."x$capture$" SET "$capture$" = 'P', "$capture" = 'R'; TRUNCATE lure."x$capture$"`);
+
+      expect((await client.query('SELECT count(*)::int AS n FROM public.chronicle_sec_calls')).rows[0].n).toBe(0);
+      const ids = Object.fromEntries((await client.query(
+        "SELECT table_name, table_id FROM chronicle.audited_tables WHERE schema_name = 'lure'")).rows.map((r) => [r.table_name, r.table_id]));
+      expect(Object.keys(ids).sort()).toEqual([lineBreak, 'x$capture$'].sort());
+      expect(await rowLogOf(client, ids[lineBreak])).toEqual(await canonicalEntries(client, [
+        ['INSERT', { id: 1 }, null, null],
+        ['UPDATE', { id: 1 }, { v: 'a' }, null],
+        ['DELETE', { id: 1 }, { id: 1, v: 'b' }, null],
+      ]));
+      expect(await rowLogOf(client, ids['x$capture$'])).toEqual(await canonicalEntries(client, [
+        ['INSERT', { id: 1 }, null, null],
+        ['UPDATE', { id: 1 }, { $capture: 'r', $capture$: 'p' }, null],
+        ['TRUNCATE', { id: 1 }, { id: 1, $capture: 'R', $capture$: 'P', a$capture_$b: 'q' }, null],
+      ]));
+    });
+  });
 });
 
 function literal(text: string): string {

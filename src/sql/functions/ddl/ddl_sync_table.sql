@@ -164,10 +164,10 @@ BEGIN
                          AND t.tgrelid NOT IN (SELECT p.relid FROM pg_catalog.pg_partition_tree(relation) AS p)) THEN
         -- Nothing to record. sync_table_structure still generates again a capture function that
         -- an earlier version of chronicle wrote (ALTER EXTENSION UPDATE cannot replace functions
-        -- the extension does not own): the text between its $capture$ quotes is its prosrc.
+        -- the extension does not own).
         IF command_tag IS NULL
            AND (SELECT p.prosrc FROM pg_catalog.pg_proc AS p WHERE p.oid = v_function)
-               IS DISTINCT FROM pg_catalog.split_part(chronicle.capture_function_definition(table_id, relation), '$capture$', 2) THEN
+               IS DISTINCT FROM chronicle.capture_function_source(table_id, relation) THEN
             PERFORM chronicle.install_capture(table_id, relation);
         END IF;
         RETURN;
