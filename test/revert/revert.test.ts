@@ -7,6 +7,7 @@
  */
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
+import { connectAs } from '../helpers/log-state';
 import { failure, lastTransaction, tx } from '../helpers/transactions';
 import { compressedEntriesTable } from '../helpers/wide-table';
 import type { ServerInfo } from '../helpers/servers/types';
@@ -389,6 +390,57 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       }
     });
   });
+  it('lets a role that is not a superuser revert only tables whose owner it is a member of, and no DROP TABLE: the tables\' own code runs with a superuser\'s rights', async () => {
+    await client.query(`DROP ROLE IF EXISTS rv_owner; DROP ROLE IF EXISTS rv_admin;
+      CREATE ROLE rv_owner; CREATE ROLE rv_admin LOGIN; GRANT chronicle_admin TO rv_admin;
+      CREATE SCHEMA owned AUTHORIZATION rv_owner; GRANT USAGE ON SCHEMA owned TO rv_admin`);
+    // the owner's CHECK constraint records whose rights it runs with
+    await client.query(`SET ROLE rv_owner;
+      CREATE TABLE owned.seen (who name);
+      CREATE FUNCTION owned.note() RETURNS boolean LANGUAGE sql AS $$ INSERT INTO owned.seen VALUES (current_user) RETURNING true $$;
+      CREATE TABLE owned.t (id integer PRIMARY KEY, v integer CHECK (owned.note()));
+      CREATE TABLE owned.gone (id integer PRIMARY KEY);
+      RESET ROLE`);
+    await client.query("SELECT chronicle.create_table_audit('owned.t'), chronicle.create_table_audit('owned.gone')");
+    const inserted = await tx(client, 'SET LOCAL ROLE rv_owner', 'INSERT INTO owned.t VALUES (1, 1)');
+    const dropped = await tx(client, 'DROP TABLE owned.gone');
+    const seen = async () => (await client.query('SELECT who::text FROM owned.seen ORDER BY who')).rows.map((r) => r.who);
+    expect(await seen()).toEqual(['rv_owner']);
+    const admin = await connectAs(server, database, 'rv_admin');
+    try {
+      const refused = await failure(admin, 'SELECT * FROM chronicle.revert_transaction($1)', [inserted]);
+      expect(refused).toMatchObject({
+        code: '42501',
+        message: 'cannot revert: rv_admin may revert only tables whose owner it is a member of, not owned.t (owned by rv_owner)',
+        hint: expect.stringContaining('Nothing was changed.'),
+      });
+      expect((await client.query('SELECT count(*)::int AS n FROM owned.t')).rows[0].n).toBe(1);
+      expect(await seen()).toEqual(['rv_owner']);
+      // a dry run writes nothing, and is allowed
+      expect((await admin.query('SELECT * FROM chronicle.revert_transaction($1, dry_run => true)', [inserted])).rows).toHaveLength(1);
+      expect((await failure(admin, 'SELECT * FROM chronicle.revert_transaction($1)', [dropped])).message)
+        .toBe('cannot revert: the transactions dropped a table, and only a superuser may create it again');
+      expect(await client.query("SELECT to_regclass('owned.gone') AS t")).toMatchObject({ rows: [{ t: null }] });
+
+      await client.query('GRANT rv_owner TO rv_admin');
+      await admin.query('SELECT * FROM chronicle.revert_transaction($1)', [inserted]);
+      expect((await client.query('SELECT count(*)::int AS n FROM owned.t')).rows[0].n).toBe(0);
+
+      // every partition written counts: one owned by another role is refused by name
+      await client.query(`CREATE TABLE owned.p (id integer PRIMARY KEY) PARTITION BY RANGE (id);
+        ALTER TABLE owned.p OWNER TO rv_owner;
+        CREATE TABLE owned.p1 PARTITION OF owned.p FOR VALUES FROM (0) TO (100);
+        SELECT chronicle.create_table_audit('owned.p')`);
+      const partitioned = await tx(client, 'INSERT INTO owned.p VALUES (1)');
+      expect((await failure(admin, 'SELECT * FROM chronicle.revert_transaction($1)', [partitioned])).message)
+        .toBe(`cannot revert: rv_admin may revert only tables whose owner it is a member of, not owned.p1 (owned by ${server.user})`);
+    } finally {
+      await admin.end();
+      await client.query(`DROP SCHEMA owned CASCADE; REVOKE ALL ON SCHEMA chronicle FROM rv_admin;
+        DROP OWNED BY rv_admin; DROP ROLE rv_admin; DROP ROLE rv_owner`);
+    }
+  });
+
   it('turns foreign-key triggers off for the revert only: in the same transaction afterwards, session_replication_role is back and a foreign key is enforced again', async () => {
     await client.query('CREATE SCHEMA role_back');
     await client.query('CREATE TABLE role_back.p (id integer PRIMARY KEY)');

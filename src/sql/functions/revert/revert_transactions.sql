@@ -159,6 +159,36 @@ BEGIN
         CROSS JOIN LATERAL pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name)) AS r(relation)
         WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
         v_relations := coalesce(v_relations, '{}');
+
+        -- The revert writes the tables as chronicle's owner, a superuser, so their own code
+        -- (constraints, defaults, generated columns, index expressions, kept triggers, the DDL a
+        -- revert of DDL runs) runs with a superuser's rights. Only a role that controls that code
+        -- anyway may have it run: a superuser, or a member of the owner of every table and
+        -- partition written. A table the revert creates again (DROP TABLE undone) is written from
+        -- definitions in the log, whose owner the log does not keep: superusers only. (As in DDL
+        -- capture, session_user is who asks: a SECURITY DEFINER function sees no other.) A dry run
+        -- writes nothing, and is not refused.
+        IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user) THEN
+            SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (owned by %I)', c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner)), ', ')
+            INTO v_bad
+            FROM (SELECT r.relation FROM pg_catalog.unnest(v_relations) AS r(relation)
+                  UNION  -- (pg_partition_tree lists nothing for a table that is not partitioned)
+                  SELECT t.relid FROM pg_catalog.unnest(v_relations) AS r(relation)
+                  CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS t) AS w(relation)
+            JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
+            WHERE NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER');
+            IF v_bad IS NOT NULL THEN
+                RAISE EXCEPTION 'cannot revert: % may revert only tables whose owner it is a member of, not %', session_user, v_bad
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'A revert runs the tables'' own code (constraints, defaults, index expressions, kept triggers) with a superuser''s rights. Have a member of the owner role or a superuser revert. Nothing was changed.';
+            END IF;
+            IF EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = ANY (v_set) AND e.operation = 'DROP TABLE') THEN
+                RAISE EXCEPTION 'cannot revert: the transactions dropped a table, and only a superuser may create it again'
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'The table is created again from definitions in the log, with a superuser''s rights. Have a superuser revert. Nothing was changed.';
+            END IF;
+        END IF;
+
         IF pg_catalog.cardinality(v_relations) > 0 THEN
             -- No other writer between the conflict check and the end of the revert.
             EXECUTE pg_catalog.format('LOCK TABLE %s IN EXCLUSIVE MODE',
