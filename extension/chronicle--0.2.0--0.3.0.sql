@@ -4734,6 +4734,23 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_active_revert(bigint) IS
     'Internal, for revert: the transaction whose revert of the given transaction is in force (not itself reverted), or NULL.';
 
+-- The relations a revert writes: the given ones and every partition of them (pg_partition_tree
+-- lists nothing for a table that is not partitioned).
+CREATE OR REPLACE FUNCTION chronicle.revert_written_relations(relations regclass[])
+RETURNS SETOF regclass
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
+    UNION
+    SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
+           LATERAL pg_catalog.pg_partition_tree(r.relation) AS p
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_written_relations(regclass[]) IS
+    'Internal, for revert: the relations and all their partitions.';
+
 -- Sets the user triggers of the relations (and their partitions) for a revert, or back:
 -- when starting, chronicle's capture triggers and the triggers named in keep fire ALWAYS (the
 -- revert runs with session_replication_role = replica, so that foreign-key actions and checks
@@ -4768,10 +4785,7 @@ BEGIN
                CASE WHEN t.tgname LIKE 'chronicle\_capture\_%' OR t.tgname = ANY (keep) THEN 'A' ELSE 'D' END AS wanted
         FROM pg_catalog.pg_trigger AS t
         WHERE NOT t.tgisinternal
-          AND t.tgrelid IN (SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
-                            UNION
-                            SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
-                                   LATERAL pg_catalog.pg_partition_tree(r.relation) AS p)
+          AND t.tgrelid IN (SELECT w.relation FROM chronicle.revert_written_relations(relations) AS w(relation))
         ORDER BY t.tgrelid, t.tgname
     LOOP
         v_saved := v_saved || pg_catalog.jsonb_build_object('relation', v_trigger.tgrelid::bigint, 'trigger', v_trigger.tgname,
@@ -5017,10 +5031,7 @@ BEGIN
         IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user) THEN
             SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (owned by %I)', c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner)), ', ')
             INTO v_bad
-            FROM (SELECT r.relation FROM pg_catalog.unnest(v_relations) AS r(relation)
-                  UNION  -- (pg_partition_tree lists nothing for a table that is not partitioned)
-                  SELECT t.relid FROM pg_catalog.unnest(v_relations) AS r(relation)
-                  CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS t) AS w(relation)
+            FROM chronicle.revert_written_relations(v_relations) AS w(relation)
             JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
             WHERE NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER');
             IF v_bad IS NOT NULL THEN
@@ -6077,6 +6088,7 @@ REVOKE ALL ON FUNCTION
     chronicle.revert_columns(regclass, name[], boolean),
     chronicle.revert_entries(boolean, text),
     chronicle.revert_active_revert(bigint),
+    chronicle.revert_written_relations(regclass[]),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
     chronicle.revert_check_foreign_keys(regclass[]),
     chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),

@@ -76,6 +76,7 @@ REVOKE ALL ON FUNCTION
     chronicle.revert_columns(regclass, name[], boolean),
     chronicle.revert_entries(boolean, text),
     chronicle.revert_active_revert(bigint),
+    chronicle.revert_written_relations(regclass[]),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
     chronicle.revert_check_foreign_keys(regclass[]),
     chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),

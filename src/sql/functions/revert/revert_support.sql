@@ -108,6 +108,23 @@ $function$;
 COMMENT ON FUNCTION chronicle.revert_active_revert(bigint) IS
     'Internal, for revert: the transaction whose revert of the given transaction is in force (not itself reverted), or NULL.';
 
+-- The relations a revert writes: the given ones and every partition of them (pg_partition_tree
+-- lists nothing for a table that is not partitioned).
+CREATE OR REPLACE FUNCTION chronicle.revert_written_relations(relations regclass[])
+RETURNS SETOF regclass
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
+    UNION
+    SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
+           LATERAL pg_catalog.pg_partition_tree(r.relation) AS p
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_written_relations(regclass[]) IS
+    'Internal, for revert: the relations and all their partitions.';
+
 -- Sets the user triggers of the relations (and their partitions) for a revert, or back:
 -- when starting, chronicle's capture triggers and the triggers named in keep fire ALWAYS (the
 -- revert runs with session_replication_role = replica, so that foreign-key actions and checks
@@ -142,10 +159,7 @@ BEGIN
                CASE WHEN t.tgname LIKE 'chronicle\_capture\_%' OR t.tgname = ANY (keep) THEN 'A' ELSE 'D' END AS wanted
         FROM pg_catalog.pg_trigger AS t
         WHERE NOT t.tgisinternal
-          AND t.tgrelid IN (SELECT r.relation FROM pg_catalog.unnest(relations) AS r(relation)
-                            UNION
-                            SELECT p.relid FROM pg_catalog.unnest(relations) AS r(relation),
-                                   LATERAL pg_catalog.pg_partition_tree(r.relation) AS p)
+          AND t.tgrelid IN (SELECT w.relation FROM chronicle.revert_written_relations(relations) AS w(relation))
         ORDER BY t.tgrelid, t.tgname
     LOOP
         v_saved := v_saved || pg_catalog.jsonb_build_object('relation', v_trigger.tgrelid::bigint, 'trigger', v_trigger.tgname,

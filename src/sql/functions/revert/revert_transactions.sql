@@ -171,10 +171,7 @@ BEGIN
         IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user) THEN
             SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (owned by %I)', c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner)), ', ')
             INTO v_bad
-            FROM (SELECT r.relation FROM pg_catalog.unnest(v_relations) AS r(relation)
-                  UNION  -- (pg_partition_tree lists nothing for a table that is not partitioned)
-                  SELECT t.relid FROM pg_catalog.unnest(v_relations) AS r(relation)
-                  CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.relation) AS t) AS w(relation)
+            FROM chronicle.revert_written_relations(v_relations) AS w(relation)
             JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
             WHERE NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER');
             IF v_bad IS NOT NULL THEN
