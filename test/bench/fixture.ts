@@ -70,6 +70,20 @@ export async function createFixture(client: Client, rows: number): Promise<Bench
 }
 
 /**
+ * TRUNCATE builds the log's BRIN indexes again, summarizing their (empty) first range; the install
+ * leaves the range being filled unsummarized, as a log written for a while has it (src/sql/
+ * migrations/next.sql, docs/log-tables.md "Summaries"). The same statement, so that each
+ * repetition starts from the state of a fresh install.
+ */
+const UNSUMMARIZE_LOG_TAILS = `
+  SELECT pg_catalog.brin_desummarize_range(i.indexrelid::pg_catalog.regclass,
+             GREATEST(pg_catalog.pg_relation_size(i.indrelid) / pg_catalog.current_setting('block_size')::bigint - 1, 0))
+    FROM pg_catalog.pg_index AS i
+    JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid
+    JOIN pg_catalog.pg_am AS a ON a.oid = c.relam
+   WHERE c.relnamespace = 'chronicle'::pg_catalog.regnamespace AND a.amname = 'brin'`;
+
+/**
  * Empties the benchmark tables and the log, so each repetition starts from the same state. The
  * audit starts again after the log is emptied: time travel needs the transaction that started it.
  */
@@ -77,5 +91,6 @@ export async function resetState(client: Client, tables: BenchTables): Promise<v
   await client.query(format('TRUNCATE %s, %s', tables.unaudited, tables.audited));
   await client.query('SELECT chronicle.drop_table_audit($1::regclass, keep_log => false)', [tables.audited]);
   await client.query(format('TRUNCATE %s', LOG_RELATIONS.join(', ')));
+  await client.query(UNSUMMARIZE_LOG_TAILS);
   await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
 }

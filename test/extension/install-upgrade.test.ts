@@ -109,6 +109,40 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
   });
 
+  // A summarized range has its summary updated by every write into it: the install and the upgrade
+  // leave the range being filled without one, as VACUUM does (docs/log-tables.md, "Summaries").
+  it.each([[`a fresh install of ${history.next}`, null], [`the upgrade from ${released[released.length - 1]}`, released[released.length - 1]]])(
+    'after %s, the log BRIN indexes have no summary of the range being filled',
+    async (_label, from) => {
+      const name = databaseNameFor(__filename, 'brin_tails');
+      await createDatabase(server, name);
+      const client = await connectTo(server, name);
+      const writes = `INSERT INTO public.t SELECT i, 'v' || i FROM generate_series(1, 500) AS i;
+        UPDATE public.t SET v = 'w' WHERE id = 1; DELETE FROM public.t WHERE id = 2`;
+      try {
+        await client.query(from === null ? 'CREATE EXTENSION chronicle' : `CREATE EXTENSION chronicle VERSION '${from}'`);
+        await client.query("CREATE TABLE public.t (id integer PRIMARY KEY, v text); SELECT chronicle.create_table_audit('public.t')");
+        await client.query(writes);
+        if (from !== null) await client.query('ALTER EXTENSION chronicle UPDATE');
+        await client.query(writes.replace('generate_series(1, 500)', 'generate_series(501, 1000)').replace(/id = ([12])/g, 'id = 50$1'));
+        // brin_summarize_range counts the ranges it summarized: 1 where the range had no summary
+        // (rolled back, so that the check leaves the indexes as they were)
+        await client.query('BEGIN');
+        const summarized = (await client.query(`
+          SELECT c.relname AS index, pg_catalog.brin_summarize_range(i.indexrelid::regclass,
+                   greatest(pg_relation_size(i.indrelid) / current_setting('block_size')::bigint - 1, 0))::int AS summarized
+            FROM pg_index AS i JOIN pg_class AS c ON c.oid = i.indexrelid JOIN pg_am AS a ON a.oid = c.relam
+           WHERE c.relnamespace = 'chronicle'::regnamespace AND a.amname = 'brin' ORDER BY 1`)).rows;
+        await client.query('ROLLBACK');
+        expect(summarized).toEqual(['row_log_event_idx', 'row_log_row_key_idx', 'table_event_log_transaction_idx', 'transaction_log_committed_at_idx']
+          .map((index) => ({ index, summarized: 1 })));
+      } finally {
+        await client.end();
+        await dropDatabase(server, name);
+      }
+    },
+  );
+
   it('DROP EXTENSION removes every object it created', async () => {
     const snapshot = await snapshotAfter(server, 'dropped', ['CREATE EXTENSION chronicle', 'DROP EXTENSION chronicle']);
     const leftovers = Object.entries(snapshot).filter(([section, lines]) => section !== 'schema' && lines.length > 0);
