@@ -620,9 +620,10 @@ BEGIN
 -- audit options change. Do not edit.
 --
 -- Values are logged as to_jsonb writes them, which for floats, intervals, ranges, money and the
--- text forms above goes through the type's output function: the settings that change that
--- output are fixed (above), so what is logged never depends on the session that wrote it and
--- always reads back exactly (extra_float_digits > 0: shortest exact floats).
+-- text forms above goes through the type's output function: where the table has such a column,
+-- the settings that change that output are fixed (above), so what is logged never depends on
+-- the session that wrote it and always reads back exactly (extra_float_digits > 0: shortest
+-- exact floats).
 --
 -- Each statement logs its event through an uncorrelated subquery, which PostgreSQL runs once,
 -- when the first entry is written: a statement that changed no logged row logs no event.
@@ -684,7 +685,19 @@ AS $function$
 DECLARE
     v_body text := chronicle.capture_function_source(table_id, relation);
     v_tag text := '$capture$';
+    v_settings text := '';
 BEGIN
+    -- the output settings that values of the table's columns may follow (capture_type_follows_settings)
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+               WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+                 AND chronicle.capture_type_follows_settings(a.atttypid)) THEN
+        v_settings := $settings$
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'$settings$;
+    END IF;
     -- (the tag is searched in the body followed by the tag itself: a body ending in "$capture"
     -- would close "$capture$" early too)
     WHILE pg_catalog.strpos(v_body || v_tag, v_tag) <= pg_catalog.length(v_body) LOOP
@@ -695,14 +708,9 @@ CREATE OR REPLACE FUNCTION chronicle.%1$I()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = 'postgres'
-SET extra_float_digits = 1
-SET bytea_output = 'hex'
-SET lc_monetary = 'C'
+SET search_path = pg_catalog, pg_temp%4$s
 AS %2$s%3$s%2$s
-$template$, 'capture_' || table_id, v_tag, v_body);
+$template$, 'capture_' || table_id, v_tag, v_body, v_settings);
 END
 $function$;
 
@@ -1011,6 +1019,58 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.capture_key_expression(regclass, name[], text) IS
     'Internal, for generating capture SQL: the expression of a row''s key object, from a row alias of the relation.';
+
+-- Whether the logged form of a value of this type may follow the session's output settings
+-- (DateStyle, IntervalStyle, extra_float_digits, bytea_output, lc_monetary): a capture function
+-- fixes those settings only when its table has such a column, since fixing them costs about
+-- 14,000 instructions per statement. Settings-free: to_jsonb writes numbers, booleans, strings,
+-- JSON, uuids and enum labels as their settings-free text, and dates and timestamps in ISO 8601
+-- whatever DateStyle is (a timestamptz in the session's time zone, with its offset: the same
+-- instant). Arrays of those (but of dates and timestamps) too, also where they are logged as
+-- their text form (capture_lossy_condition). Anything else, composites included, counts as
+-- following the settings. Domains as their base type.
+CREATE FUNCTION chronicle.capture_type_follows_settings(value_type oid)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+    v_plain constant oid[] := ARRAY['pg_catalog.bool'::pg_catalog.regtype, 'pg_catalog.int2'::pg_catalog.regtype,
+        'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.numeric'::pg_catalog.regtype,
+        'pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype,
+        'pg_catalog.name'::pg_catalog.regtype, 'pg_catalog.char'::pg_catalog.regtype, 'pg_catalog.json'::pg_catalog.regtype,
+        'pg_catalog.jsonb'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype, 'pg_catalog.oid'::pg_catalog.regtype]::oid[];
+BEGIN
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF v_base = ANY (v_plain) OR v_type.typtype = 'e'
+       OR v_base IN ('pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
+                     'pg_catalog.timestamptz'::pg_catalog.regtype) THEN
+        RETURN false;
+    END IF;
+    IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
+        -- an array: logged as JSON, or as its text form when a lower bound is not 1
+        v_base := v_type.typelem;
+        LOOP
+            SELECT t.typtype, t.typbasetype INTO v_type FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+            EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+            v_base := v_type.typbasetype;
+        END LOOP;
+        RETURN NOT (v_base = ANY (v_plain) OR v_type.typtype = 'e');
+    END IF;
+    RETURN true;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_type_follows_settings(oid) IS
+    'Internal, for generating capture functions: whether the logged form of a value of the type may depend on the session''s output settings.';
 
 -- ==== functions (src/sql/functions/capture/install_capture.sql)
 -- (Re)creates the capture trigger function of an audited table and its triggers on the table
@@ -6370,6 +6430,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_function_source(bigint, regclass),
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),
+    chronicle.capture_type_follows_settings(oid),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),

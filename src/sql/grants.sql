@@ -23,6 +23,7 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_function_source(bigint, regclass),
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),
+    chronicle.capture_type_follows_settings(oid),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),

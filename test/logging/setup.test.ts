@@ -237,6 +237,48 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       }
     });
 
+    it('fixes the output settings only for tables with a column whose logged form could follow them, and logs the same either way', async () => {
+      await client.query(`CREATE SCHEMA plain;
+        CREATE TYPE plain.mood AS ENUM ('ok', 'sad');
+        CREATE DOMAIN plain.small AS integer CHECK (VALUE < 1000);
+        CREATE TYPE plain.pair AS (a integer, b text);
+        CREATE TABLE plain.t (id integer PRIMARY KEY, b boolean, n numeric, s text, v varchar(5), c char(2), j jsonb, js json,
+                              u uuid, m plain.mood, x plain.small, d date, ts timestamp, tz timestamptz,
+                              a integer[], ta text[], na numeric[], ma plain.mood[])`);
+      // one table per kind of column that needs them
+      const following = ['float8', 'real', 'interval', 'bytea', 'money', 'tsrange', 'timestamp[]', 'date[]', 'time', 'plain.pair', 'point'];
+      for (const [i, type] of following.entries()) await client.query(`CREATE TABLE plain.f${i} (id integer PRIMARY KEY, value ${type})`);
+      for (const table of ['plain.t', ...following.map((_t, i) => `plain.f${i}`)]) {
+        await client.query('SELECT chronicle.create_table_audit($1::regclass)', [table]);
+      }
+      const settingsOf = async (table: string) => (await one(
+        `SELECT p.proconfig FROM chronicle.audited_tables AS t JOIN pg_proc AS p ON p.oid = format('chronicle.capture_%s()', t.table_id)::regprocedure
+          WHERE t.audited_table = $1::regclass`, [table])).proconfig as string[];
+      const fixed = ['search_path=pg_catalog, pg_temp', 'DateStyle=ISO, MDY', 'IntervalStyle=postgres', 'extra_float_digits=1', 'bytea_output=hex', 'lc_monetary=C'];
+      expect(await settingsOf('plain.t')).toEqual(fixed.slice(0, 1));
+      for (const [i, type] of following.entries()) expect([type, await settingsOf(`plain.f${i}`)]).toEqual([type, fixed]);
+
+      // the same values written under the defaults (row 1) and under other settings (row 2)
+      const values = `true, 1.50, 'é ''q''', 'ab', 'x', '{"k": [1, 2.50]}', '{"k" : 1}', '0e2c2f4e-6f43-4bd4-9fb5-8f5b4e5b8c11',
+        'sad', 7, '2026-03-04', '2026-03-04 05:06:07.5', '2026-03-04 05:06:07.5+02', '[0:1]={1,2}', '{"a b",NULL}', '{1.50}', '{ok}'`;
+      const writeRow = (id: number) => `INSERT INTO plain.t VALUES (${id}, ${values}); UPDATE plain.t SET b = false, d = d + 1, ts = ts + interval '1 day', a = '{3}' WHERE id = ${id};
+        DELETE FROM plain.t WHERE id = ${id}`;
+      await client.query(`BEGIN; SET LOCAL TimeZone = 'UTC'; ${writeRow(1)}; COMMIT`);
+      await client.query(`BEGIN; SET LOCAL DateStyle = 'German'; SET LOCAL IntervalStyle = 'sql_standard'; SET LOCAL extra_float_digits = -15;
+        SET LOCAL bytea_output = 'escape'; SET LOCAL TimeZone = 'Asia/Kathmandu'; ${writeRow(2)}; COMMIT`);
+      const old = { a: '[0:1]={1,2}', b: true, c: 'x ', d: '2026-03-04', j: { k: [1, n('2.50')] }, m: 'sad', n: n('1.50'), s: "é 'q'",
+        u: '0e2c2f4e-6f43-4bd4-9fb5-8f5b4e5b8c11', v: 'ab', x: 7, id: 1, js: { k: 1 }, ma: ['ok'], na: [n('1.50')], ta: ['a b', null],
+        ts: '2026-03-04T05:06:07.5', tz: '2026-03-04T03:06:07.5+00:00' };
+      const deleted = { ...old, a: [3], b: false, d: '2026-03-05', ts: '2026-03-05T05:06:07.5' };
+      const changed = { a: old.a, b: true, d: old.d, ts: old.ts };
+      // (the second row's timestamptz in its session's time zone: the same instant)
+      const second = (row: Record<string, unknown>) => ({ ...row, ...('tz' in row ? { tz: '2026-03-04T08:51:07.5+05:45' } : {}), ...('id' in row ? { id: 2 } : {}) });
+      expect(await rowLogOf(client, await tableId('plain.t'))).toEqual(await canonicalEntries(client, [
+        ['INSERT', { id: 1 }, null, null], ['UPDATE', { id: 1 }, changed, null], ['DELETE', { id: 1 }, deleted, null],
+        ['INSERT', { id: 2 }, null, null], ['UPDATE', { id: 2 }, second(changed), null], ['DELETE', { id: 2 }, second(deleted), null],
+      ]));
+    });
+
     it('audits a table without primary key by its unique key on NOT NULL columns, preferring a primary key', async () => {
       await client.query(`CREATE SCHEMA uk;
         CREATE TABLE uk.t (code text NOT NULL, region integer NOT NULL, note text, other integer UNIQUE,

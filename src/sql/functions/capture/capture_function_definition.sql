@@ -161,9 +161,10 @@ BEGIN
 -- audit options change. Do not edit.
 --
 -- Values are logged as to_jsonb writes them, which for floats, intervals, ranges, money and the
--- text forms above goes through the type's output function: the settings that change that
--- output are fixed (above), so what is logged never depends on the session that wrote it and
--- always reads back exactly (extra_float_digits > 0: shortest exact floats).
+-- text forms above goes through the type's output function: where the table has such a column,
+-- the settings that change that output are fixed (above), so what is logged never depends on
+-- the session that wrote it and always reads back exactly (extra_float_digits > 0: shortest
+-- exact floats).
 --
 -- Each statement logs its event through an uncorrelated subquery, which PostgreSQL runs once,
 -- when the first entry is written: a statement that changed no logged row logs no event.
@@ -225,7 +226,19 @@ AS $function$
 DECLARE
     v_body text := chronicle.capture_function_source(table_id, relation);
     v_tag text := '$capture$';
+    v_settings text := '';
 BEGIN
+    -- the output settings that values of the table's columns may follow (capture_type_follows_settings)
+    IF EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+               WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+                 AND chronicle.capture_type_follows_settings(a.atttypid)) THEN
+        v_settings := $settings$
+SET DateStyle = 'ISO, MDY'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
+SET lc_monetary = 'C'$settings$;
+    END IF;
     -- (the tag is searched in the body followed by the tag itself: a body ending in "$capture"
     -- would close "$capture$" early too)
     WHILE pg_catalog.strpos(v_body || v_tag, v_tag) <= pg_catalog.length(v_body) LOOP
@@ -236,14 +249,9 @@ CREATE OR REPLACE FUNCTION chronicle.%1$I()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-SET DateStyle = 'ISO, MDY'
-SET IntervalStyle = 'postgres'
-SET extra_float_digits = 1
-SET bytea_output = 'hex'
-SET lc_monetary = 'C'
+SET search_path = pg_catalog, pg_temp%4$s
 AS %2$s%3$s%2$s
-$template$, 'capture_' || table_id, v_tag, v_body);
+$template$, 'capture_' || table_id, v_tag, v_body, v_settings);
 END
 $function$;
 
