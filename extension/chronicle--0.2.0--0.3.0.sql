@@ -4505,15 +4505,14 @@ BEGIN
         IF v_column.generated IS NULL THEN
             SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
             IF v_count > 0 THEN
-                EXECUTE pg_catalog.format($sql$
+                -- (written as the table's owner, as the revert writes rows: revert_execute)
+                row_count := (chronicle.revert_execute(relation, pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$I = p.%2$I
-                    FROM chronicle.row_log AS r
+                    FROM pg_temp.chronicle_revert_entries AS r
                     CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
                     WHERE r.event_id = $1 AND %3$s$sql$,
                     relation, v_column.column_name,
-                    chronicle.revert_key_condition(relation, v_version.key_columns, 't', 'p'))
-                USING event_id;
-                GET DIAGNOSTICS row_count = ROW_COUNT;
+                    chronicle.revert_key_condition(relation, v_version.key_columns, 't', 'p')), event_id)).row_count;
                 IF row_count <> v_count THEN
                     RAISE EXCEPTION 'cannot revert event % (DROP COLUMN) of transaction % on %: % of its % rows are not as it left them',
                                     event_id, v_event.transaction_id, relation, v_count - row_count, v_count
@@ -4761,7 +4760,9 @@ COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
     'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
 
 -- The FROM item of the entries of event $1 as r, with old_data and the other_columns listed
--- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read
+-- (e.g. 'r.row_key, '), for a write run as the table's owner (revert_execute: it reads them
+-- through pg_temp.chronicle_revert_entries); without detoast_once, PostgreSQL folds it into the
+-- statement. Every read
 -- of a value from a large old_data (compressed, or stored out of line) decompresses all of it
 -- again: with several reads per entry (many columns of a wide row), detoast_once reads each
 -- entry's old_data once into memory first ("|| '{}'" returns its operand, in memory; OFFSET 0
@@ -4772,7 +4773,7 @@ LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM chronicle.row_log AS r WHERE r.event_id = $1%s) AS r',
+    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM pg_temp.chronicle_revert_entries AS r WHERE r.event_id = $1%s) AS r',
                              other_columns,
                              CASE WHEN detoast_once THEN ' OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE '' END,
                              CASE WHEN detoast_once THEN ' OFFSET 0' ELSE '' END)
@@ -4930,6 +4931,117 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.revert_check_foreign_keys(regclass[]) IS
     'Internal, for revert: raises foreign_key_violation if a foreign key from or to the relations is not satisfied.';
+
+-- The revert writes each table as the table's owner, as PostgreSQL's own maintenance commands
+-- run index expressions as the owner: the table's code (check constraints, defaults, generated
+-- columns, kept triggers, functions these call) then runs with its owner's rights, whoever asks
+-- for the revert. The revert itself runs as chronicle's owner (a superuser: it sets
+-- session_replication_role), and a SECURITY DEFINER function cannot SET ROLE; but it can call a
+-- SECURITY DEFINER function owned by another role, which runs as that role. So the revert creates,
+-- in the session's temporary schema, one such function per owner (pg_temp.chronicle_revert_as_<oid>,
+-- executable by nobody else), runs each write through it, and drops it at the end.
+--
+-- The owner may not read the log: the writes read the entries through a temporary view
+-- (pg_temp.chronicle_revert_entries, a security barrier) that shows only entries of the
+-- transactions the current transaction is reverting, on tables whose owner the reader is a member
+-- of. Made by revert_begin_writes, dropped by revert_end_writes.
+CREATE OR REPLACE FUNCTION chronicle.revert_begin_writes()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    CREATE OR REPLACE TEMPORARY VIEW chronicle_revert_entries WITH (security_barrier) AS
+    SELECT r.event_id, r.row_key, r.old_data, r.new_data
+    FROM chronicle.row_log AS r
+    WHERE r.event_id IN (
+        SELECT e.id
+        FROM chronicle.transaction_log AS t
+        JOIN chronicle.revert_log AS l ON l.revert_transaction_id = t.id
+        JOIN chronicle.table_event_log AS e ON e.transaction_id = l.reverted_transaction_id
+        JOIN chronicle.audit_table_log AS v ON v.table_id = e.table_id AND v.valid_until IS NULL
+        JOIN pg_catalog.pg_class AS c ON c.oid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name))
+        WHERE t.txid = pg_catalog.pg_current_xact_id() AND t.started_at = pg_catalog.transaction_timestamp()
+          AND pg_catalog.pg_has_role(c.relowner, 'MEMBER'));
+    REVOKE ALL ON pg_temp.chronicle_revert_entries FROM PUBLIC;
+    GRANT SELECT ON pg_temp.chronicle_revert_entries TO PUBLIC;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_begin_writes() IS
+    'Internal, for revert: creates the temporary view through which the writes, run as each table''s owner, read the entries being reverted.';
+
+-- Runs one write of a revert as the owner of the relation: the statement reads the entries from
+-- pg_temp.chronicle_revert_entries, with $1 the event, $2 the key columns and $3 keys (jsonb[]);
+-- with returns_keys it returns an array of keys (SELECT ... INTO), else it counts the rows written.
+CREATE OR REPLACE FUNCTION chronicle.revert_execute(relation regclass, statement text, event_id bigint, key_columns text[] DEFAULT NULL,
+                                                   keys jsonb[] DEFAULT NULL, returns_keys boolean DEFAULT false,
+                                                   OUT row_count bigint, OUT returned jsonb[])
+RETURNS record
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_owner oid := (SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = relation);
+    v_runner text := 'chronicle_revert_as_' || v_owner;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                   WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname = v_runner) THEN
+        EXECUTE pg_catalog.format($create$
+            CREATE FUNCTION pg_temp.%1$I(statement text, event_id bigint, key_columns text[], keys jsonb[], returns_keys boolean,
+                                         OUT row_count bigint, OUT returned jsonb[])
+            RETURNS record
+            LANGUAGE plpgsql
+            VOLATILE
+            SECURITY DEFINER
+            SET search_path = pg_catalog, pg_temp
+            AS $body$
+            BEGIN
+                IF returns_keys THEN
+                    EXECUTE statement INTO returned USING event_id, key_columns, keys;
+                ELSE
+                    EXECUTE statement USING event_id, key_columns, keys;
+                    GET DIAGNOSTICS row_count = ROW_COUNT;
+                END IF;
+            END
+            $body$$create$, v_runner);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean) FROM PUBLIC', v_runner);
+        EXECUTE pg_catalog.format('ALTER FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean) OWNER TO %I',
+                                  v_runner, pg_catalog.pg_get_userbyid(v_owner));
+    END IF;
+    EXECUTE pg_catalog.format('SELECT r.row_count, r.returned FROM pg_temp.%I($1, $2, $3, $4, $5) AS r', v_runner)
+    INTO row_count, returned
+    USING statement, event_id, key_columns, keys, returns_keys;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_execute(regclass, text, bigint, text[], jsonb[], boolean) IS
+    'Internal, for revert: runs one write of a revert as the owner of the relation (through a temporary SECURITY DEFINER function owned by it).';
+
+-- Drops what revert_begin_writes and revert_execute created.
+CREATE OR REPLACE FUNCTION chronicle.revert_end_writes()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_runner text;
+BEGIN
+    FOR v_runner IN
+        SELECT p.proname FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname LIKE 'chronicle\_revert\_as\_%'
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean)', v_runner);
+    END LOOP;
+    DROP VIEW IF EXISTS pg_temp.chronicle_revert_entries;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_end_writes() IS
+    'Internal, for revert: drops the temporary view and functions through which the revert wrote as each table''s owner.';
 
 -- ==== functions (src/sql/functions/revert/revert_transactions.sql)
 -- Undo of whole transactions (docs/revert.md): every data change of the given transactions on
@@ -5094,30 +5206,19 @@ BEGIN
         WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
         v_relations := coalesce(v_relations, '{}');
 
-        -- The revert writes the tables as chronicle's owner, a superuser, so their own code
-        -- (constraints, defaults, generated columns, index expressions, kept triggers, the DDL a
-        -- revert of DDL runs) runs with a superuser's rights. Only a role that controls that code
-        -- anyway may have it run: a superuser, or a member of the owner of every table and
-        -- partition written. A table the revert creates again (DROP TABLE undone) is written from
-        -- definitions in the log, whose owner the log does not keep: superusers only. (As in DDL
-        -- capture, session_user is who asks: a SECURITY DEFINER function sees no other.) A dry run
-        -- writes nothing, and is not refused.
-        IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user) THEN
-            SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (owned by %I)', c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner)), ', ')
-            INTO v_bad
-            FROM chronicle.revert_written_relations(v_relations) AS w(relation)
-            JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
-            WHERE NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER');
-            IF v_bad IS NOT NULL THEN
-                RAISE EXCEPTION 'cannot revert: % may revert only tables whose owner it is a member of, not %', session_user, v_bad
-                    USING ERRCODE = 'insufficient_privilege',
-                          HINT = 'A revert runs the tables'' own code (constraints, defaults, index expressions, kept triggers) with a superuser''s rights. Have a member of the owner role or a superuser revert. Nothing was changed.';
-            END IF;
-            IF EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = ANY (v_set) AND e.operation = 'DROP TABLE') THEN
-                RAISE EXCEPTION 'cannot revert: the transactions dropped a table, and only a superuser may create it again'
-                    USING ERRCODE = 'insufficient_privilege',
-                          HINT = 'The table is created again from definitions in the log, with a superuser''s rights. Have a superuser revert. Nothing was changed.';
-            END IF;
+        -- The revert writes each table as its owner (revert_execute), so the table's own code
+        -- runs with the owner's rights, whoever asks. DDL is undone as chronicle's owner, a
+        -- superuser: an ADD COLUMN evaluates the logged default, an ALTER COLUMN TYPE casts; and a
+        -- dropped table is created again from definitions in the log, whose owner the log does
+        -- not keep. So a revert holding DDL is for superusers only. (As in DDL capture,
+        -- session_user is who asks: a SECURITY DEFINER function sees no other.) A dry run writes
+        -- nothing, and is not refused.
+        IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user)
+           AND EXISTS (SELECT FROM chronicle.table_event_log AS e
+                       WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE')) THEN
+            RAISE EXCEPTION 'cannot revert: the transactions changed table structures, and only a superuser may undo that'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Undoing DDL runs the logged definitions (defaults, casts, whole tables) with a superuser''s rights. Have a superuser revert. Nothing was changed.';
         END IF;
 
         IF pg_catalog.cardinality(v_relations) > 0 THEN
@@ -5255,6 +5356,7 @@ BEGIN
         INSERT INTO chronicle.revert_log AS l
         SELECT x, v_revert_id FROM pg_catalog.unnest(v_set) AS x
         ON CONFLICT DO NOTHING;
+        PERFORM chronicle.revert_begin_writes();
     END IF;
 
     -- Newest first: transactions in the order of their last events, each one's events in the
@@ -5314,13 +5416,11 @@ BEGIN
             IF v_expected > 1000 THEN
                 PERFORM pg_catalog.set_config('enable_nestloop', 'off', true), pg_catalog.set_config('enable_memoize', 'off', true);
             END IF;
-            EXECUTE pg_catalog.format($sql$
+            v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                 DELETE FROM %1$s AS t
-                USING chronicle.row_log AS r
+                USING pg_temp.chronicle_revert_entries AS r
                 WHERE r.event_id = $1 AND %2$s$sql$,
-                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
-            USING v_event.id;
-            GET DIAGNOSTICS v_done = ROW_COUNT;
+                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true)), v_event.id)).row_count;
 
         ELSIF v_event.op = 'UPDATE' THEN
             -- The changed columns: usually every entry of a statement names the same ones, checked
@@ -5368,16 +5468,15 @@ BEGIN
                 v_moving := 0;
             ELSE
                 -- Rows that keep their key: one statement. (row_key || old_data: the key and the old values.)
-                EXECUTE pg_catalog.format($sql$
+                v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$s
                     FROM %3$s
                     WHERE %5$s %4$s$sql$,
                     v_relation, v_sql,
                     chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1 OR NOT v_uniform, 'r.row_key, '),
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
-                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
-                USING v_event.id, v_key_columns::text[];
-                GET DIAGNOSTICS v_done = ROW_COUNT;
+                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true)),
+                    v_event.id, v_key_columns::text[])).row_count;
             END IF;
             IF v_moving > 0 THEN
                 -- Rows moved to another key: back in waves, each moving the rows whose old key is free.
@@ -5388,13 +5487,13 @@ BEGIN
                 SELECT pg_catalog.array_agg(r.row_key) INTO v_pending
                 FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_key_columns::text[];
                 LOOP
-                    EXECUTE pg_catalog.format($sql$
+                    v_moved := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                         WITH s AS MATERIALIZED (
                             SELECT r.row_key AS rk, r.old_data AS o,
                                    pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS k,
                                    pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
-                            FROM chronicle.row_log AS r
-                            WHERE r.event_id = $1 AND r.row_key IN (SELECT pg_catalog.unnest($2::jsonb[]))
+                            FROM pg_temp.chronicle_revert_entries AS r
+                            WHERE r.event_id = $1 AND r.row_key IN (SELECT pg_catalog.unnest($3))
                         ), u AS (
                             UPDATE %1$s AS t SET %2$s FROM s
                             WHERE %3$s AND NOT EXISTS (SELECT FROM %1$s AS x WHERE %4$s)
@@ -5402,8 +5501,8 @@ BEGIN
                         )
                         SELECT pg_catalog.array_agg(u.rk) FROM u$sql$,
                         v_relation, v_sql, v_key_condition,
-                        chronicle.revert_key_condition(v_relation, v_key_columns, 'x', '(s.p)'))
-                    INTO v_moved USING v_event.id, v_pending;
+                        chronicle.revert_key_condition(v_relation, v_key_columns, 'x', '(s.p)')),
+                        v_event.id, keys => v_pending, returns_keys => true)).returned;
                     EXIT WHEN v_moved IS NULL;
                     v_done := v_done + pg_catalog.cardinality(v_moved);
                     v_pending := ARRAY(SELECT x FROM pg_catalog.unnest(v_pending) AS x EXCEPT SELECT pg_catalog.unnest(v_moved));
@@ -5415,7 +5514,7 @@ BEGIN
             v_columns := chronicle.revert_columns(v_relation, v_excluded, true);
             -- each column read from old_data as its type, as time travel reads it: a fifth cheaper
             -- than building the row with jsonb_populate_record
-            EXECUTE pg_catalog.format($sql$
+            v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                 INSERT INTO %1$s AS t (%2$s) OVERRIDING SYSTEM VALUE
                 SELECT %3$s FROM %4$s$sql$,
                 v_relation,
@@ -5423,9 +5522,7 @@ BEGIN
                 (SELECT pg_catalog.string_agg(chronicle.state_json_value(v_relation, x.c, a.atttypid, a.atttypmod, 'r.old_data'), ', ' ORDER BY x.o)
                  FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)
                  JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = x.c AND NOT a.attisdropped),
-                chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1, ''))
-            USING v_event.id;
-            GET DIAGNOSTICS v_done = ROW_COUNT;
+                chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1, '')), v_event.id)).row_count;
             v_expected := v_done;
         END IF;
 
@@ -5451,6 +5548,7 @@ BEGIN
             EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', v_event.relation, v_event.tgname);
         END LOOP;
         PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
+        PERFORM chronicle.revert_end_writes();
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
         PERFORM pg_catalog.set_config('chronicle.reverting', '', true);
         PERFORM pg_catalog.set_config('enable_nestloop', v_settings[1], true), pg_catalog.set_config('enable_memoize', v_settings[2], true),
@@ -6164,6 +6262,9 @@ REVOKE ALL ON FUNCTION
     chronicle.revert_entries(boolean, text),
     chronicle.revert_active_revert(bigint),
     chronicle.revert_written_relations(regclass[]),
+    chronicle.revert_begin_writes(),
+    chronicle.revert_execute(regclass, text, bigint, text[], jsonb[], boolean),
+    chronicle.revert_end_writes(),
     chronicle.revert_set_triggers(regclass[], name[], jsonb),
     chronicle.revert_check_foreign_keys(regclass[]),
     chronicle.revert_transactions(bigint[], boolean, boolean, boolean, name[]),

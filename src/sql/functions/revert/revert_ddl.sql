@@ -294,15 +294,14 @@ BEGIN
         IF v_column.generated IS NULL THEN
             SELECT pg_catalog.count(*) INTO v_count FROM chronicle.row_log AS r WHERE r.event_id = revert_ddl.event_id;
             IF v_count > 0 THEN
-                EXECUTE pg_catalog.format($sql$
+                -- (written as the table's owner, as the revert writes rows: revert_execute)
+                row_count := (chronicle.revert_execute(relation, pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$I = p.%2$I
-                    FROM chronicle.row_log AS r
+                    FROM pg_temp.chronicle_revert_entries AS r
                     CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
                     WHERE r.event_id = $1 AND %3$s$sql$,
                     relation, v_column.column_name,
-                    chronicle.revert_key_condition(relation, v_version.key_columns, 't', 'p'))
-                USING event_id;
-                GET DIAGNOSTICS row_count = ROW_COUNT;
+                    chronicle.revert_key_condition(relation, v_version.key_columns, 't', 'p')), event_id)).row_count;
                 IF row_count <> v_count THEN
                     RAISE EXCEPTION 'cannot revert event % (DROP COLUMN) of transaction % on %: % of its % rows are not as it left them',
                                     event_id, v_event.transaction_id, relation, v_count - row_count, v_count

@@ -61,7 +61,9 @@ COMMENT ON FUNCTION chronicle.revert_columns(regclass, name[], boolean) IS
     'Internal, for revert: the columns a revert writes (INSERT or UPDATE).';
 
 -- The FROM item of the entries of event $1 as r, with old_data and the other_columns listed
--- (e.g. 'r.row_key, '); without detoast_once, PostgreSQL folds it into the statement. Every read
+-- (e.g. 'r.row_key, '), for a write run as the table's owner (revert_execute: it reads them
+-- through pg_temp.chronicle_revert_entries); without detoast_once, PostgreSQL folds it into the
+-- statement. Every read
 -- of a value from a large old_data (compressed, or stored out of line) decompresses all of it
 -- again: with several reads per entry (many columns of a wide row), detoast_once reads each
 -- entry's old_data once into memory first ("|| '{}'" returns its operand, in memory; OFFSET 0
@@ -72,7 +74,7 @@ LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM chronicle.row_log AS r WHERE r.event_id = $1%s) AS r',
+    SELECT pg_catalog.format('(SELECT %sr.old_data%s AS old_data FROM pg_temp.chronicle_revert_entries AS r WHERE r.event_id = $1%s) AS r',
                              other_columns,
                              CASE WHEN detoast_once THEN ' OPERATOR(pg_catalog.||) ''{}''::pg_catalog.jsonb' ELSE '' END,
                              CASE WHEN detoast_once THEN ' OFFSET 0' ELSE '' END)
@@ -230,3 +232,114 @@ $function$;
 
 COMMENT ON FUNCTION chronicle.revert_check_foreign_keys(regclass[]) IS
     'Internal, for revert: raises foreign_key_violation if a foreign key from or to the relations is not satisfied.';
+
+-- The revert writes each table as the table's owner, as PostgreSQL's own maintenance commands
+-- run index expressions as the owner: the table's code (check constraints, defaults, generated
+-- columns, kept triggers, functions these call) then runs with its owner's rights, whoever asks
+-- for the revert. The revert itself runs as chronicle's owner (a superuser: it sets
+-- session_replication_role), and a SECURITY DEFINER function cannot SET ROLE; but it can call a
+-- SECURITY DEFINER function owned by another role, which runs as that role. So the revert creates,
+-- in the session's temporary schema, one such function per owner (pg_temp.chronicle_revert_as_<oid>,
+-- executable by nobody else), runs each write through it, and drops it at the end.
+--
+-- The owner may not read the log: the writes read the entries through a temporary view
+-- (pg_temp.chronicle_revert_entries, a security barrier) that shows only entries of the
+-- transactions the current transaction is reverting, on tables whose owner the reader is a member
+-- of. Made by revert_begin_writes, dropped by revert_end_writes.
+CREATE OR REPLACE FUNCTION chronicle.revert_begin_writes()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    CREATE OR REPLACE TEMPORARY VIEW chronicle_revert_entries WITH (security_barrier) AS
+    SELECT r.event_id, r.row_key, r.old_data, r.new_data
+    FROM chronicle.row_log AS r
+    WHERE r.event_id IN (
+        SELECT e.id
+        FROM chronicle.transaction_log AS t
+        JOIN chronicle.revert_log AS l ON l.revert_transaction_id = t.id
+        JOIN chronicle.table_event_log AS e ON e.transaction_id = l.reverted_transaction_id
+        JOIN chronicle.audit_table_log AS v ON v.table_id = e.table_id AND v.valid_until IS NULL
+        JOIN pg_catalog.pg_class AS c ON c.oid = pg_catalog.to_regclass(pg_catalog.format('%I.%I', v.schema_name, v.table_name))
+        WHERE t.txid = pg_catalog.pg_current_xact_id() AND t.started_at = pg_catalog.transaction_timestamp()
+          AND pg_catalog.pg_has_role(c.relowner, 'MEMBER'));
+    REVOKE ALL ON pg_temp.chronicle_revert_entries FROM PUBLIC;
+    GRANT SELECT ON pg_temp.chronicle_revert_entries TO PUBLIC;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_begin_writes() IS
+    'Internal, for revert: creates the temporary view through which the writes, run as each table''s owner, read the entries being reverted.';
+
+-- Runs one write of a revert as the owner of the relation: the statement reads the entries from
+-- pg_temp.chronicle_revert_entries, with $1 the event, $2 the key columns and $3 keys (jsonb[]);
+-- with returns_keys it returns an array of keys (SELECT ... INTO), else it counts the rows written.
+CREATE OR REPLACE FUNCTION chronicle.revert_execute(relation regclass, statement text, event_id bigint, key_columns text[] DEFAULT NULL,
+                                                   keys jsonb[] DEFAULT NULL, returns_keys boolean DEFAULT false,
+                                                   OUT row_count bigint, OUT returned jsonb[])
+RETURNS record
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_owner oid := (SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = relation);
+    v_runner text := 'chronicle_revert_as_' || v_owner;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
+                   WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname = v_runner) THEN
+        EXECUTE pg_catalog.format($create$
+            CREATE FUNCTION pg_temp.%1$I(statement text, event_id bigint, key_columns text[], keys jsonb[], returns_keys boolean,
+                                         OUT row_count bigint, OUT returned jsonb[])
+            RETURNS record
+            LANGUAGE plpgsql
+            VOLATILE
+            SECURITY DEFINER
+            SET search_path = pg_catalog, pg_temp
+            AS $body$
+            BEGIN
+                IF returns_keys THEN
+                    EXECUTE statement INTO returned USING event_id, key_columns, keys;
+                ELSE
+                    EXECUTE statement USING event_id, key_columns, keys;
+                    GET DIAGNOSTICS row_count = ROW_COUNT;
+                END IF;
+            END
+            $body$$create$, v_runner);
+        EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean) FROM PUBLIC', v_runner);
+        EXECUTE pg_catalog.format('ALTER FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean) OWNER TO %I',
+                                  v_runner, pg_catalog.pg_get_userbyid(v_owner));
+    END IF;
+    EXECUTE pg_catalog.format('SELECT r.row_count, r.returned FROM pg_temp.%I($1, $2, $3, $4, $5) AS r', v_runner)
+    INTO row_count, returned
+    USING statement, event_id, key_columns, keys, returns_keys;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_execute(regclass, text, bigint, text[], jsonb[], boolean) IS
+    'Internal, for revert: runs one write of a revert as the owner of the relation (through a temporary SECURITY DEFINER function owned by it).';
+
+-- Drops what revert_begin_writes and revert_execute created.
+CREATE OR REPLACE FUNCTION chronicle.revert_end_writes()
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_runner text;
+BEGIN
+    FOR v_runner IN
+        SELECT p.proname FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname LIKE 'chronicle\_revert\_as\_%'
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean)', v_runner);
+    END LOOP;
+    DROP VIEW IF EXISTS pg_temp.chronicle_revert_entries;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.revert_end_writes() IS
+    'Internal, for revert: drops the temporary view and functions through which the revert wrote as each table''s owner.';

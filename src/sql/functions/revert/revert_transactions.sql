@@ -160,30 +160,19 @@ BEGIN
         WHERE v.table_id = ANY (v_tables) AND v.valid_until IS NULL;
         v_relations := coalesce(v_relations, '{}');
 
-        -- The revert writes the tables as chronicle's owner, a superuser, so their own code
-        -- (constraints, defaults, generated columns, index expressions, kept triggers, the DDL a
-        -- revert of DDL runs) runs with a superuser's rights. Only a role that controls that code
-        -- anyway may have it run: a superuser, or a member of the owner of every table and
-        -- partition written. A table the revert creates again (DROP TABLE undone) is written from
-        -- definitions in the log, whose owner the log does not keep: superusers only. (As in DDL
-        -- capture, session_user is who asks: a SECURITY DEFINER function sees no other.) A dry run
-        -- writes nothing, and is not refused.
-        IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user) THEN
-            SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%s (owned by %I)', c.oid::regclass, pg_catalog.pg_get_userbyid(c.relowner)), ', ')
-            INTO v_bad
-            FROM chronicle.revert_written_relations(v_relations) AS w(relation)
-            JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
-            WHERE NOT pg_catalog.pg_has_role(session_user, c.relowner, 'MEMBER');
-            IF v_bad IS NOT NULL THEN
-                RAISE EXCEPTION 'cannot revert: % may revert only tables whose owner it is a member of, not %', session_user, v_bad
-                    USING ERRCODE = 'insufficient_privilege',
-                          HINT = 'A revert runs the tables'' own code (constraints, defaults, index expressions, kept triggers) with a superuser''s rights. Have a member of the owner role or a superuser revert. Nothing was changed.';
-            END IF;
-            IF EXISTS (SELECT FROM chronicle.table_event_log AS e WHERE e.transaction_id = ANY (v_set) AND e.operation = 'DROP TABLE') THEN
-                RAISE EXCEPTION 'cannot revert: the transactions dropped a table, and only a superuser may create it again'
-                    USING ERRCODE = 'insufficient_privilege',
-                          HINT = 'The table is created again from definitions in the log, with a superuser''s rights. Have a superuser revert. Nothing was changed.';
-            END IF;
+        -- The revert writes each table as its owner (revert_execute), so the table's own code
+        -- runs with the owner's rights, whoever asks. DDL is undone as chronicle's owner, a
+        -- superuser: an ADD COLUMN evaluates the logged default, an ALTER COLUMN TYPE casts; and a
+        -- dropped table is created again from definitions in the log, whose owner the log does
+        -- not keep. So a revert holding DDL is for superusers only. (As in DDL capture,
+        -- session_user is who asks: a SECURITY DEFINER function sees no other.) A dry run writes
+        -- nothing, and is not refused.
+        IF NOT dry_run AND NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user)
+           AND EXISTS (SELECT FROM chronicle.table_event_log AS e
+                       WHERE e.transaction_id = ANY (v_set) AND e.operation::text NOT IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'BASELINE')) THEN
+            RAISE EXCEPTION 'cannot revert: the transactions changed table structures, and only a superuser may undo that'
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Undoing DDL runs the logged definitions (defaults, casts, whole tables) with a superuser''s rights. Have a superuser revert. Nothing was changed.';
         END IF;
 
         IF pg_catalog.cardinality(v_relations) > 0 THEN
@@ -321,6 +310,7 @@ BEGIN
         INSERT INTO chronicle.revert_log AS l
         SELECT x, v_revert_id FROM pg_catalog.unnest(v_set) AS x
         ON CONFLICT DO NOTHING;
+        PERFORM chronicle.revert_begin_writes();
     END IF;
 
     -- Newest first: transactions in the order of their last events, each one's events in the
@@ -380,13 +370,11 @@ BEGIN
             IF v_expected > 1000 THEN
                 PERFORM pg_catalog.set_config('enable_nestloop', 'off', true), pg_catalog.set_config('enable_memoize', 'off', true);
             END IF;
-            EXECUTE pg_catalog.format($sql$
+            v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                 DELETE FROM %1$s AS t
-                USING chronicle.row_log AS r
+                USING pg_temp.chronicle_revert_entries AS r
                 WHERE r.event_id = $1 AND %2$s$sql$,
-                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
-            USING v_event.id;
-            GET DIAGNOSTICS v_done = ROW_COUNT;
+                v_relation, chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true)), v_event.id)).row_count;
 
         ELSIF v_event.op = 'UPDATE' THEN
             -- The changed columns: usually every entry of a statement names the same ones, checked
@@ -434,16 +422,15 @@ BEGIN
                 v_moving := 0;
             ELSE
                 -- Rows that keep their key: one statement. (row_key || old_data: the key and the old values.)
-                EXECUTE pg_catalog.format($sql$
+                v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                     UPDATE %1$s AS t SET %2$s
                     FROM %3$s
                     WHERE %5$s %4$s$sql$,
                     v_relation, v_sql,
                     chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1 OR NOT v_uniform, 'r.row_key, '),
                     CASE WHEN v_moving > 0 THEN 'AND NOT r.old_data ?| $2' ELSE '' END,
-                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true))
-                USING v_event.id, v_key_columns::text[];
-                GET DIAGNOSTICS v_done = ROW_COUNT;
+                    chronicle.revert_key_condition(v_relation, v_key_columns, 't', 'r.row_key', true)),
+                    v_event.id, v_key_columns::text[])).row_count;
             END IF;
             IF v_moving > 0 THEN
                 -- Rows moved to another key: back in waves, each moving the rows whose old key is free.
@@ -454,13 +441,13 @@ BEGIN
                 SELECT pg_catalog.array_agg(r.row_key) INTO v_pending
                 FROM chronicle.row_log AS r WHERE r.event_id = v_event.id AND r.old_data ?| v_key_columns::text[];
                 LOOP
-                    EXECUTE pg_catalog.format($sql$
+                    v_moved := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                         WITH s AS MATERIALIZED (
                             SELECT r.row_key AS rk, r.old_data AS o,
                                    pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key) AS k,
                                    pg_catalog.jsonb_populate_record(NULL::%1$s, r.row_key || r.old_data) AS p
-                            FROM chronicle.row_log AS r
-                            WHERE r.event_id = $1 AND r.row_key IN (SELECT pg_catalog.unnest($2::jsonb[]))
+                            FROM pg_temp.chronicle_revert_entries AS r
+                            WHERE r.event_id = $1 AND r.row_key IN (SELECT pg_catalog.unnest($3))
                         ), u AS (
                             UPDATE %1$s AS t SET %2$s FROM s
                             WHERE %3$s AND NOT EXISTS (SELECT FROM %1$s AS x WHERE %4$s)
@@ -468,8 +455,8 @@ BEGIN
                         )
                         SELECT pg_catalog.array_agg(u.rk) FROM u$sql$,
                         v_relation, v_sql, v_key_condition,
-                        chronicle.revert_key_condition(v_relation, v_key_columns, 'x', '(s.p)'))
-                    INTO v_moved USING v_event.id, v_pending;
+                        chronicle.revert_key_condition(v_relation, v_key_columns, 'x', '(s.p)')),
+                        v_event.id, keys => v_pending, returns_keys => true)).returned;
                     EXIT WHEN v_moved IS NULL;
                     v_done := v_done + pg_catalog.cardinality(v_moved);
                     v_pending := ARRAY(SELECT x FROM pg_catalog.unnest(v_pending) AS x EXCEPT SELECT pg_catalog.unnest(v_moved));
@@ -481,7 +468,7 @@ BEGIN
             v_columns := chronicle.revert_columns(v_relation, v_excluded, true);
             -- each column read from old_data as its type, as time travel reads it: a fifth cheaper
             -- than building the row with jsonb_populate_record
-            EXECUTE pg_catalog.format($sql$
+            v_done := (chronicle.revert_execute(v_relation, pg_catalog.format($sql$
                 INSERT INTO %1$s AS t (%2$s) OVERRIDING SYSTEM VALUE
                 SELECT %3$s FROM %4$s$sql$,
                 v_relation,
@@ -489,9 +476,7 @@ BEGIN
                 (SELECT pg_catalog.string_agg(chronicle.state_json_value(v_relation, x.c, a.atttypid, a.atttypmod, 'r.old_data'), ', ' ORDER BY x.o)
                  FROM pg_catalog.unnest(v_columns) WITH ORDINALITY AS x(c, o)
                  JOIN pg_catalog.pg_attribute AS a ON a.attrelid = v_relation AND a.attname = x.c AND NOT a.attisdropped),
-                chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1, ''))
-            USING v_event.id;
-            GET DIAGNOSTICS v_done = ROW_COUNT;
+                chronicle.revert_entries(pg_catalog.cardinality(v_columns) > 1, '')), v_event.id)).row_count;
             v_expected := v_done;
         END IF;
 
@@ -517,6 +502,7 @@ BEGIN
             EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', v_event.relation, v_event.tgname);
         END LOOP;
         PERFORM chronicle.revert_check_foreign_keys(v_relations || v_created);
+        PERFORM chronicle.revert_end_writes();
         PERFORM pg_catalog.set_config('session_replication_role', v_replication_role, true);
         PERFORM pg_catalog.set_config('chronicle.reverting', '', true);
         PERFORM pg_catalog.set_config('enable_nestloop', v_settings[1], true), pg_catalog.set_config('enable_memoize', v_settings[2], true),
