@@ -4952,7 +4952,9 @@ VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    CREATE OR REPLACE TEMPORARY VIEW chronicle_revert_entries WITH (security_barrier) AS
+    -- (whatever of these names the session holds already, it may have made itself: gone first)
+    PERFORM chronicle.revert_end_writes();
+    CREATE TEMPORARY VIEW chronicle_revert_entries WITH (security_barrier) AS
     SELECT r.event_id, r.row_key, r.old_data, r.new_data
     FROM chronicle.row_log AS r
     WHERE r.event_id IN (
@@ -4986,7 +4988,19 @@ AS $function$
 DECLARE
     v_owner oid := (SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = relation);
     v_runner text := 'chronicle_revert_as_' || v_owner;
+    v_other text;
 BEGIN
+    -- The owner's code that the last write ran may have replaced the function, which the owner
+    -- owns, or created one of that name: whatever is called here must be a SECURITY DEFINER
+    -- function of the owner (then it runs as the owner, whatever it does), else it would run as
+    -- the revert, a superuser. Anything else of that name is dropped, and the function made again.
+    FOR v_other IN
+        SELECT pg_catalog.pg_get_function_identity_arguments(p.oid) FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname = v_runner
+          AND NOT (p.prosecdef AND p.proowner = v_owner AND pg_catalog.oidvectortypes(p.proargtypes) = 'text, bigint, text[], jsonb[], boolean')
+    LOOP
+        EXECUTE pg_catalog.format('DROP FUNCTION pg_temp.%I(%s)', v_runner, v_other);
+    END LOOP;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_proc AS p
                    WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname = v_runner) THEN
         EXECUTE pg_catalog.format($create$
@@ -5031,10 +5045,11 @@ DECLARE
     v_runner text;
 BEGIN
     FOR v_runner IN
-        SELECT p.proname FROM pg_catalog.pg_proc AS p
+        SELECT pg_catalog.format('pg_temp.%I(%s)', p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid))
+        FROM pg_catalog.pg_proc AS p
         WHERE p.pronamespace = pg_catalog.pg_my_temp_schema() AND p.proname LIKE 'chronicle\_revert\_as\_%'
     LOOP
-        EXECUTE pg_catalog.format('DROP FUNCTION pg_temp.%I(text, bigint, text[], jsonb[], boolean)', v_runner);
+        EXECUTE 'DROP FUNCTION ' || v_runner;
     END LOOP;
     DROP VIEW IF EXISTS pg_temp.chronicle_revert_entries;
 END

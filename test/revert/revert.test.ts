@@ -394,19 +394,24 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     await client.query(`DROP ROLE IF EXISTS rv_owner; DROP ROLE IF EXISTS rv_admin;
       CREATE ROLE rv_owner; CREATE ROLE rv_admin LOGIN; GRANT chronicle_admin TO rv_admin;
       CREATE SCHEMA owned AUTHORIZATION rv_owner`);
-    // The owner's CHECK constraint records whose rights it runs with, and tries to make its owner
-    // a superuser: that works only if it runs as one.
+    // The owner's CHECK constraint records whose rights it runs with, tries to make its owner a
+    // superuser (that works only if it runs as one), and makes the function the revert writes
+    // through run as whoever calls it (the revert, a superuser) the next time.
     await client.query(`SET ROLE rv_owner;
       CREATE TABLE owned.seen (who name, superuser boolean);
-      CREATE FUNCTION owned.note() RETURNS boolean LANGUAGE plpgsql AS $$
+      CREATE FUNCTION owned.note() RETURNS boolean LANGUAGE plpgsql AS $note$
       BEGIN
           INSERT INTO owned.seen SELECT current_user, r.rolsuper FROM pg_roles AS r WHERE r.rolname = current_user;
           BEGIN
               EXECUTE 'ALTER ROLE rv_owner SUPERUSER';
           EXCEPTION WHEN insufficient_privilege THEN NULL;
           END;
+          EXECUTE format($f$CREATE OR REPLACE FUNCTION pg_temp.%I(statement text, event_id bigint, key_columns text[], keys jsonb[],
+                  returns_keys boolean, OUT row_count bigint, OUT returned jsonb[]) LANGUAGE plpgsql SECURITY INVOKER AS $b$
+              BEGIN PERFORM owned.note(); EXECUTE statement USING event_id, key_columns, keys; GET DIAGNOSTICS row_count = ROW_COUNT; END $b$$f$,
+              'chronicle_revert_as_' || (SELECT r.oid FROM pg_roles AS r WHERE r.rolname = 'rv_owner'));
           RETURN true;
-      END $$;
+      END $note$;
       CREATE TABLE owned.t (id integer PRIMARY KEY, v integer CHECK (owned.note()));
       CREATE TABLE owned.p (id integer PRIMARY KEY) PARTITION BY RANGE (id);
       RESET ROLE;
@@ -415,8 +420,8 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       CREATE TABLE owned.gone (id integer PRIMARY KEY)`);
     await client.query(`SELECT chronicle.create_table_audit(t) FROM unnest('{owned.t, owned.p, owned.other, owned.gone}'::regclass[]) AS t`);
     await tx(client, 'SET LOCAL ROLE rv_owner', 'INSERT INTO owned.t VALUES (1, 1), (2, 1)');
-    const updated = await tx(client, 'SET LOCAL ROLE rv_owner', 'UPDATE owned.t SET v = 2 WHERE id = 1');
-    const deleted = await tx(client, 'SET LOCAL ROLE rv_owner', 'DELETE FROM owned.t WHERE id = 2');
+    // two statements: the revert writes through the function twice
+    const changed = await tx(client, 'SET LOCAL ROLE rv_owner', 'UPDATE owned.t SET v = 2 WHERE id = 1', 'DELETE FROM owned.t WHERE id = 2');
     const partitioned = await tx(client, 'SET LOCAL ROLE rv_owner', 'INSERT INTO owned.p VALUES (1)');
     const altered = await tx(client, 'ALTER TABLE owned.other ADD COLUMN w integer');
     const dropped = await tx(client, 'DROP TABLE owned.gone');
@@ -428,9 +433,12 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     )).rows.map((r) => r.n);
     const admin = await connectAs(server, database, 'rv_admin');
     try {
-      // an admin that is not the owner (nor a member of it) reverts; the CHECK runs as the owner
-      await admin.query('SELECT * FROM chronicle.revert_transaction($1)', [deleted]);
-      await admin.query('SELECT * FROM chronicle.revert_transaction($1)', [updated]);
+      // an admin that is not the owner (nor a member of it) reverts, having made a function of the
+      // name the revert uses, to run as the revert; the CHECK runs as the owner, every time
+      await admin.query(`CREATE FUNCTION pg_temp.chronicle_revert_as_${(await client.query("SELECT oid FROM pg_roles WHERE rolname = 'rv_owner'")).rows[0].oid}(
+          statement text, event_id bigint, key_columns text[], keys jsonb[], returns_keys boolean, OUT row_count bigint, OUT returned jsonb[])
+        LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted function called'; END $$`);
+      await admin.query('SELECT * FROM chronicle.revert_transaction($1)', [changed]);
       expect(await rows('owned.t')).toEqual([{ id: 1, v: 1 }, { id: 2, v: 1 }]);
       expect(await seen()).toEqual([{ who: 'rv_owner', superuser: false }, { who: 'rv_owner', superuser: false }]);
       // through a partitioned table's owner into a partition of another owner
