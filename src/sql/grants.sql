@@ -24,6 +24,8 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_function_definition(bigint, regclass),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_type_follows_settings(oid),
+    chronicle.capture_type_is_user_defined(oid),
+    chronicle.capture_text_form(text),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),
@@ -234,6 +236,8 @@ GRANT EXECUTE ON FUNCTION
 -- the time-travel functions run as the caller and render the log's value forms with these
 GRANT EXECUTE ON FUNCTION
     chronicle.capture_type_may_lose(oid),
+    chronicle.capture_type_is_user_defined(oid),
+    chronicle.capture_text_form(text),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),

@@ -491,6 +491,67 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     });
   });
 
+  describe('values of types a role created', () => {
+    // to_jsonb converts a value of a type that is not built in with the type's cast to json, when
+    // there is one, and a cast to text is the owner's too: the capture runs as a superuser, so it
+    // must never call them. Each cast here records who calls it.
+    it('are logged as their text forms, and no cast of theirs runs, when an application role writes and drops them', async () => {
+      await client.query(`CREATE TABLE public.chronicle_sec_casts (who name, superuser boolean);
+        GRANT INSERT ON public.chronicle_sec_casts TO PUBLIC;
+        CREATE SCHEMA lure_types;
+        GRANT USAGE, CREATE ON SCHEMA lure_types TO ${APP};
+        SELECT chronicle.create_schema_audit('lure_types', auto_audit_new_tables => true)`);
+      const app = await as(APP);
+      const note = `INSERT INTO public.chronicle_sec_casts SELECT current_user, r.rolsuper FROM pg_roles AS r WHERE r.rolname = current_user`;
+      await app.query(`
+        CREATE TYPE lure_types.mood AS ENUM ('ok', 'sad');
+        CREATE TYPE lure_types.span AS RANGE (subtype = integer);
+        CREATE TYPE lure_types.pair AS (n integer, m lure_types.mood);
+        CREATE FUNCTION lure_types.mood_json(lure_types.mood) RETURNS json LANGUAGE plpgsql AS $f$ BEGIN ${note}; RETURN '"cast"'; END $f$;
+        CREATE FUNCTION lure_types.mood_text(lure_types.mood) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN ${note}; RETURN 'cast'; END $f$;
+        CREATE FUNCTION lure_types.span_json(lure_types.span) RETURNS json LANGUAGE plpgsql AS $f$ BEGIN ${note}; RETURN '"cast"'; END $f$;
+        CREATE FUNCTION lure_types.pair_text(lure_types.pair) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN ${note}; RETURN 'cast'; END $f$;
+        CREATE CAST (lure_types.mood AS json) WITH FUNCTION lure_types.mood_json(lure_types.mood);
+        CREATE CAST (lure_types.mood AS text) WITH FUNCTION lure_types.mood_text(lure_types.mood);
+        CREATE CAST (lure_types.span AS json) WITH FUNCTION lure_types.span_json(lure_types.span);
+        CREATE CAST (lure_types.pair AS text) WITH FUNCTION lure_types.pair_text(lure_types.pair);
+        CREATE TABLE lure_types.t (id integer PRIMARY KEY, m lure_types.mood, ms lure_types.mood[], r lure_types.span,
+                                   p lure_types.pair, f float8[], gone lure_types.mood);
+        CREATE TABLE lure_types.k (m lure_types.mood PRIMARY KEY, v integer)`);
+      await app.query(`
+        INSERT INTO lure_types.t VALUES (1, 'ok', '{ok,sad}', '[1,5)', '(1,ok)', '[0:0]={-0}', 'sad'), (2, NULL, NULL, NULL, NULL, NULL, NULL);
+        UPDATE lure_types.t SET m = 'sad', ms = '{sad}', r = '[2,3)', p = '(2,sad)', f = '{1.5}' WHERE id = 1;
+        INSERT INTO lure_types.k VALUES ('ok', 1); UPDATE lure_types.k SET m = 'sad'; DELETE FROM lure_types.k`);
+      await client.query("SELECT chronicle.log_table_baseline('lure_types.t')");
+      await app.query(`ALTER TABLE lure_types.t DROP COLUMN gone; DELETE FROM lure_types.t WHERE id = 2; TRUNCATE lure_types.t`);
+
+      expect((await client.query('SELECT who::text, superuser FROM public.chronicle_sec_casts')).rows).toEqual([]);
+      const ids = Object.fromEntries((await client.query(
+        "SELECT table_name, table_id FROM chronicle.audited_tables WHERE schema_name = 'lure_types'")).rows.map((r) => [r.table_name, r.table_id]));
+      const row1 = { id: 1, m: 'ok', ms: '{ok,sad}', r: '[1,5)', p: '(1,ok)', f: '[0:0]={-0}', gone: 'sad' };
+      const row2 = { id: 2, m: null, ms: null, r: null, p: null, f: null, gone: null };
+      const row1After = { ...row1, m: 'sad', ms: '{sad}', r: '[2,3)', p: '(2,sad)', f: [1.5] };
+      const without = ({ gone: _gone, ...rest }: Record<string, unknown>) => rest;
+      expect(await rowLogOf(client, ids.t)).toEqual(await canonicalEntries(client, [
+        ['INSERT', { id: 1 }, null, null],
+        ['INSERT', { id: 2 }, null, null],
+        ['UPDATE', { id: 1 }, { m: 'ok', ms: '{ok,sad}', r: '[1,5)', p: '(1,ok)', f: '[0:0]={-0}' }, null],
+        ['BASELINE', { id: 1 }, null, row1After],
+        ['BASELINE', { id: 2 }, null, row2],
+        // the dropped column's values, logged by DDL capture
+        ['DROP COLUMN', { id: 1 }, { gone: 'sad' }, null],
+        ['DROP COLUMN', { id: 2 }, { gone: null }, null],
+        ['DELETE', { id: 2 }, without(row2), null],
+        ['TRUNCATE', { id: 1 }, without(row1After), null],
+      ]));
+      expect(await rowLogOf(client, ids.k)).toEqual(await canonicalEntries(client, [
+        ['INSERT', { m: 'ok' }, null, null],
+        ['UPDATE', { m: 'sad' }, { m: 'ok' }, null],
+        ['DELETE', { m: 'sad' }, { m: 'sad', v: 1 }, null],
+      ]));
+    });
+  });
+
   describe('names made to break out of the generated capture code', () => {
     // A line break ends the comment that names the table in the capture function; "$capture$"
     // was the tag of its dollar quotes. Both came from the table's creator, who need not be

@@ -43,9 +43,68 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_type_may_lose(oid) IS
     'Internal, for generating capture functions: whether to_jsonb may lose part of a value of this type (float -0, array lower bounds).';
 
+-- Whether to_jsonb of a value of this type may call a function some role wrote: for a type that
+-- is not built in (an enum, a range, a type of an extension), to_jsonb uses a cast to json where
+-- one exists, and the type's owner may create one at any time, with any function. The capture runs
+-- as chronicle's owner, a superuser: such a function would run with its rights. So values of
+-- these types, and arrays and composites holding them, are logged as their text form, written by
+-- the type's output function (built in, or in C, which only a superuser installs), never by to_jsonb
+-- or a cast. For enums and ranges the text form is what to_jsonb writes anyway. Domains as their
+-- base type.
+CREATE OR REPLACE FUNCTION chronicle.capture_type_is_user_defined(value_type oid)
+RETURNS boolean
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_type record;
+    v_base oid := value_type;
+BEGIN
+    LOOP
+        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
+        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
+        v_base := v_type.typbasetype;
+    END LOOP;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
+        RETURN chronicle.capture_type_is_user_defined(v_type.typelem);
+    END IF;
+    IF v_type.typtype = 'c' THEN
+        RETURN EXISTS (SELECT FROM pg_catalog.pg_attribute AS a
+                       WHERE a.attrelid = v_type.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+                         AND chronicle.capture_type_is_user_defined(a.atttypid));
+    END IF;
+    -- (16384: FirstNormalObjectId, the first oid not assigned when the server was built)
+    RETURN v_base >= 16384;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_type_is_user_defined(oid) IS
+    'Internal, for generating capture functions: whether to_jsonb of the type may call a cast some role wrote (values are then logged as their text form).';
+
+-- The text form of the SQL expression value, written by its type's output function: format's %s
+-- calls it directly, where a cast to text could be one a role created for its own type. NULL for
+-- NULL (format would write an empty string).
+CREATE OR REPLACE FUNCTION chronicle.capture_text_form(value text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('CASE WHEN pg_catalog.num_nulls(%1$s) OPERATOR(pg_catalog.=) 0 THEN pg_catalog.format(''%%s'', %1$s) END', value)
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_text_form(text) IS
+    'Internal, for generating capture SQL: the text form of a value by its type''s output function (never a cast), NULL for NULL.';
+
 -- The SQL condition, on the SQL expression value of the given type, that is true when to_jsonb
 -- would lose part of the value, so that it must be logged as its text form; NULL when to_jsonb
--- never loses anything of that type.
+-- never loses anything of that type. A value of a user-defined type is always logged as its text
+-- form (capture_type_is_user_defined): the condition is that it is not NULL.
 CREATE OR REPLACE FUNCTION chronicle.capture_lossy_condition(value_type oid, value text)
 RETURNS text
 LANGUAGE plpgsql
@@ -60,6 +119,9 @@ DECLARE
     -- that looks the same only makes a value be logged as text, which is exact too.
     v_text_pattern constant text := '(^|[{(,])-0($|[,)}])|\]=';
 BEGIN
+    IF chronicle.capture_type_is_user_defined(value_type) THEN
+        RETURN pg_catalog.format('pg_catalog.num_nulls(%s) OPERATOR(pg_catalog.=) 0', value);
+    END IF;
     IF NOT chronicle.capture_type_may_lose(value_type) THEN
         RETURN NULL;
     END IF;
@@ -79,7 +141,7 @@ BEGIN
         RETURN pg_catalog.format('pg_catalog.strpos(pg_catalog.replace(pg_catalog.array_dims(%s), %L, %L), %L) OPERATOR(pg_catalog.>) 0',
                                  value, '[1:', '', '[');
     END IF;
-    RETURN pg_catalog.format('((%s)::text OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
+    RETURN pg_catalog.format('(pg_catalog.format(''%%s'', %s) OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
 END
 $function$;
 
@@ -95,7 +157,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT CASE WHEN c.condition IS NULL THEN pg_catalog.format('pg_catalog.to_jsonb(%s)', value)
-                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb((%s)::text) ELSE pg_catalog.to_jsonb(%s) END',
+                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s)) ELSE pg_catalog.to_jsonb(%s) END',
                                        c.condition, value, value)
            END
     FROM (SELECT chronicle.capture_lossy_condition(value_type, value) AS condition) AS c
@@ -180,7 +242,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT coalesce(E'\n            || ' || chronicle.capture_concatenation(pg_catalog.array_agg(
-               pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+               pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s))) ELSE ''{}''::pg_catalog.jsonb END',
                                  c.condition, c.attname, c.value)
                ORDER BY chronicle.capture_key_rank(c.attname))), '')
     FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
@@ -222,8 +284,12 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
+    -- (no corrections for the values of user-defined types: the source has their text forms)
     SELECT pg_catalog.format('(pg_catalog.to_jsonb(%s_logged.*)', row_alias)
-           || chronicle.capture_row_corrections(relation, row_alias, chronicle.capture_unlogged_columns(relation, excluded_columns))
+           || chronicle.capture_row_corrections(relation, row_alias, chronicle.capture_unlogged_columns(relation, excluded_columns)
+                  || ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute AS a
+                           WHERE a.attrelid = relation AND a.attnum > 0 AND NOT a.attisdropped
+                             AND chronicle.capture_type_is_user_defined(a.atttypid)))
            || ')'
 $function$;
 
@@ -234,7 +300,9 @@ COMMENT ON FUNCTION chronicle.capture_whole_row(regclass, text, name[]) IS
 -- " CROSS JOIN LATERAL (SELECT o.b, o.id, ...) AS o_logged", the logged columns in the order
 -- jsonb keeps an object's keys (capture_key_rank), so to_jsonb of it finds them sorted where
 -- to_jsonb(o.*) sorted them for every row. PostgreSQL flattens the subquery into a ROW of the
--- columns that keeps their names, and leaves out the unlogged columns at no cost.
+-- columns that keeps their names, and leaves out the unlogged columns at no cost. Columns of
+-- user-defined types are there as their text forms (capture_type_is_user_defined), so that
+-- to_jsonb never converts them itself.
 CREATE OR REPLACE FUNCTION chronicle.capture_whole_row_source(relation regclass, row_alias text, excluded_columns name[])
 RETURNS text
 LANGUAGE sql
@@ -242,7 +310,9 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT pg_catalog.format(' CROSS JOIN LATERAL (SELECT %s) AS %s_logged',
-                             pg_catalog.string_agg(pg_catalog.format('%s.%I', row_alias, a.attname), ', '
+                             pg_catalog.string_agg(CASE WHEN chronicle.capture_type_is_user_defined(a.atttypid)
+                                                        THEN pg_catalog.format('%s AS %I', chronicle.capture_text_form(pg_catalog.format('%s.%I', row_alias, a.attname)), a.attname)
+                                                        ELSE pg_catalog.format('%s.%I', row_alias, a.attname) END, ', '
                                                    ORDER BY chronicle.capture_key_rank(a.attname)),
                              row_alias)
     FROM pg_catalog.pg_attribute AS a
@@ -275,7 +345,9 @@ AS $function$
                                                             k.value), ' || ' ORDER BY k.ord)
              || ' || ''}'')::pg_catalog.jsonb'
         ELSE 'pg_catalog.jsonb_build_object('
-             || pg_catalog.string_agg(pg_catalog.format('%L, %s', k.name, k.value), ', ' ORDER BY k.ord) || ')'
+             || pg_catalog.string_agg(pg_catalog.format('%L, %s', k.name,
+                                                        CASE WHEN chronicle.capture_type_is_user_defined(k.type) THEN chronicle.capture_text_form(k.value)
+                                                             ELSE k.value END), ', ' ORDER BY k.ord) || ')'
     END
     FROM ROWS FROM (pg_catalog.unnest(key_columns), pg_catalog.unnest(key_types), pg_catalog.unnest(key_values))
          WITH ORDINALITY AS k(name, type, value, ord)

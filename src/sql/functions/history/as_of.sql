@@ -100,7 +100,7 @@ DECLARE
     v_corrections text;
 BEGIN
     SELECT pg_catalog.string_agg(pg_catalog.format(
-               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb((%s)::text)) ELSE ''{}''::pg_catalog.jsonb END',
+               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s))) ELSE ''{}''::pg_catalog.jsonb END',
                x.condition, x.column_name, x.value), '' ORDER BY x.n)
     INTO v_corrections
     FROM (SELECT c.n, c.column_name, pg_catalog.format('%s.%I', row_alias, c.column_name) AS value,
