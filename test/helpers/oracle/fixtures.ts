@@ -31,6 +31,8 @@ export async function typesTable(client: Client, major: number, schema: string, 
   await client.query(`CREATE DOMAIN ${s('posint')} AS integer CHECK (VALUE > 0)`);
   await client.query(`CREATE DOMAIN ${s('short_text')} AS varchar(10) CHECK (VALUE <> 'bad')`);
   await client.query(`CREATE TYPE ${s('pair')} AS (a integer, b text, c double precision, d integer[])`);
+  // holds an enum: a type that is not built in, so the whole value is logged as its text form
+  await client.query(`CREATE TYPE ${s('mood_pair')} AS (m ${s('mood')}, n integer)`);
   // case-insensitive: 'abc' = 'ABC', yet changing one into the other is a change to log
   await client.query(`CREATE COLLATION ${s('ci')} (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
   const text = valuesOf('text');
@@ -48,6 +50,8 @@ export async function typesTable(client: Client, major: number, schema: string, 
     col('c_point', 'point'), col('c_inet', 'inet'), col('c_cidr', 'cidr'), col('c_macaddr', 'macaddr'),
     col('c_int_array', 'integer[]'), col('c_text_array', 'text[]'), col('c_float_array', 'double precision[]'),
     col('c_mood', s('mood'), { value: poolOf(s('mood'), ['sad', 'ok', 'happy', 'it\'s "fine" 😀']) }),
+    col('c_mood_array', `${s('mood')}[]`, { value: poolOf(`${s('mood')}[]`, ['{sad,ok}', '{}', '{"it\'s \\"fine\\" 😀",NULL}', '[0:1]={ok,happy}']) }),
+    col('c_mood_pair', s('mood_pair'), { value: poolOf(s('mood_pair'), ['(ok,1)', '(,)', '("it\'s \\"fine\\" 😀",-2)']) }),
     col('c_posint', s('posint'), { value: (r) => `${r.int(1, 2147483647)}::${s('posint')}` }),
     col('c_short', s('short_text'), { value: poolOf(s('short_text'), ['', 'ok', 'é😀', 'it\'s', '\\back']) }),
     col('c_pair', s('pair'), { value: poolOf(s('pair'), ['(1,"x y",-0,)', '(,,,)', '(2,"quote\\"d , ok",1.5,"{1,2}")', '(3,,NaN,"[0:0]={7}")', '(-4,😀,1e-300,{})']) }),
