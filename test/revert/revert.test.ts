@@ -469,6 +469,38 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     }
   });
 
+  it('refuses a table that forces row-level security on its owner (as whom it writes), with a HINT that works', async () => {
+    await client.query(`DROP ROLE IF EXISTS rv_rls; CREATE ROLE rv_rls;
+      CREATE SCHEMA rls; CREATE TABLE rls.t (id integer PRIMARY KEY, tenant integer);
+      ALTER TABLE rls.t OWNER TO rv_rls;
+      ALTER TABLE rls.t ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+      CREATE POLICY only_one ON rls.t USING (tenant = 1);
+      SELECT chronicle.create_table_audit('rls.t')`);
+    try {
+      await tx(client, 'INSERT INTO rls.t VALUES (1, 1), (2, 2)');
+      const deleted = await tx(client, 'DELETE FROM rls.t');
+      // the owner cannot even name its table
+      const unusable = await failure(client, 'SELECT * FROM chronicle.revert_transaction($1)', [deleted]);
+      expect([unusable.code, unusable.message, unusable.hint]).toEqual(['42501',
+        'cannot revert: the revert writes each table as its owner, and rv_rls may not use schema rls of rls.t', expect.stringMatching(/^GRANT USAGE/)]);
+      await client.query('GRANT USAGE ON SCHEMA rls TO rv_rls');
+      const error = await failure(client, 'SELECT * FROM chronicle.revert_transaction($1)', [deleted]);
+      expect([error.code, error.message]).toEqual(['55000', 'cannot revert: row-level security is forced on the owner of rls.t (owned by rv_rls), as whom the revert writes']);
+      expect(error.hint).toMatch(/NO FORCE ROW LEVEL SECURITY.*Nothing was changed/);
+      expect((await client.query('SELECT count(*)::int AS n FROM rls.t')).rows).toEqual([{ n: 0 }]);
+      // what the HINT says
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE rls.t NO FORCE ROW LEVEL SECURITY');
+      await client.query('SELECT * FROM chronicle.revert_transaction($1)', [deleted]);
+      await client.query('ALTER TABLE rls.t FORCE ROW LEVEL SECURITY');
+      await client.query('COMMIT');
+      expect((await client.query('SELECT id, tenant FROM rls.t ORDER BY id')).rows).toEqual([{ id: 1, tenant: 1 }, { id: 2, tenant: 2 }]);
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('DROP SCHEMA rls CASCADE; DROP OWNED BY rv_rls; DROP ROLE rv_rls');
+    }
+  });
+
   it('turns foreign-key triggers off for the revert only: in the same transaction afterwards, session_replication_role is back and a foreign key is enforced again', async () => {
     await client.query('CREATE SCHEMA role_back');
     await client.query('CREATE TABLE role_back.p (id integer PRIMARY KEY)');

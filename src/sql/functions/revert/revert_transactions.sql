@@ -175,6 +175,32 @@ BEGIN
                       HINT = 'Undoing DDL runs the logged definitions (defaults, casts, whole tables) with a superuser''s rights. Have a superuser revert. Nothing was changed.';
         END IF;
 
+        -- The rows are written as each table's owner (revert_execute), who must be able to name
+        -- the table (USAGE on its schema); and a table that forces row-level security on its owner
+        -- would have the owner's policies hide rows from the revert or refuse the rows it writes back.
+        SELECT pg_catalog.string_agg(pg_catalog.format('%I may not use schema %I of %s', o.rolname, n.nspname, c.oid::regclass), ', ' ORDER BY c.oid)
+        INTO v_bad
+        FROM pg_catalog.unnest(v_relations) AS w(relation)
+        JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
+        JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+        JOIN pg_catalog.pg_roles AS o ON o.oid = c.relowner
+        WHERE NOT dry_run AND NOT pg_catalog.has_schema_privilege(c.relowner, n.oid, 'USAGE');
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert: the revert writes each table as its owner, and %', v_bad
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'GRANT USAGE ON SCHEMA to the table''s owner. Nothing was changed.';
+        END IF;
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s (owned by %I)', c.oid::regclass, o.rolname), ', ' ORDER BY c.oid) INTO v_bad
+        FROM pg_catalog.unnest(v_relations) AS w(relation)
+        JOIN pg_catalog.pg_class AS c ON c.oid = w.relation
+        JOIN pg_catalog.pg_roles AS o ON o.oid = c.relowner
+        WHERE NOT dry_run AND c.relrowsecurity AND c.relforcerowsecurity AND NOT o.rolsuper AND NOT o.rolbypassrls;
+        IF v_bad IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot revert: row-level security is forced on the owner of %, as whom the revert writes', v_bad
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Its policies would hide rows from the revert, or refuse the rows it writes back. Revert in a transaction that runs ALTER TABLE ... NO FORCE ROW LEVEL SECURITY first (and FORCE again after), or let the owner bypass it (ALTER ROLE ... BYPASSRLS). Nothing was changed.';
+        END IF;
+
         IF pg_catalog.cardinality(v_relations) > 0 THEN
             -- No other writer between the conflict check and the end of the revert.
             EXECUTE pg_catalog.format('LOCK TABLE %s IN EXCLUSIVE MODE',
@@ -514,7 +540,10 @@ EXCEPTION WHEN OTHERS THEN
     -- raised by the statements themselves (a unique key taken, a NOT NULL column excluded from
     -- the log) get a HINT.
     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
-    IF coalesce(v_hint, '') = '' THEN
+    IF coalesce(v_hint, '') = '' AND v_state = '42501' THEN
+        v_message := 'revert failed: ' || v_message;
+        v_hint := 'The revert writes each table as the table''s owner (docs/revert.md): grant the owner what it lacks. Nothing was changed.';
+    ELSIF coalesce(v_hint, '') = '' THEN
         v_message := 'revert failed: ' || v_message;
         v_hint := 'A row the revert would write conflicts with the table as it is now (a key taken by a row inserted without being logged, a NOT NULL column excluded from the log, a check constraint). Nothing was changed.';
     END IF;
