@@ -22,6 +22,7 @@ REVOKE ALL ON FUNCTION
     chronicle.raise_unpaired_update(bigint),
     chronicle.capture_function_source(bigint, regclass),
     chronicle.capture_function_definition(bigint, regclass),
+    chronicle.capture_base_type(oid),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_type_follows_settings(oid),
     chronicle.capture_type_is_user_defined(oid),
@@ -235,6 +236,7 @@ GRANT EXECUTE ON FUNCTION
     TO chronicle_viewer;
 -- the time-travel functions run as the caller and render the log's value forms with these
 GRANT EXECUTE ON FUNCTION
+    chronicle.capture_base_type(oid),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_type_is_user_defined(oid),
     chronicle.capture_text_form(text),

@@ -7,6 +7,31 @@
 -- These functions are used when a capture function is generated: they decide, per column type,
 -- whether a value may need that, and render the test. Types that never need it cost nothing.
 
+-- The type a type's values are logged as: the type itself, or for a domain (over domains) the
+-- type it is built on; with what tells arrays (typlen -1 and an element type) and composites
+-- (typtype 'c', typrelid) apart. NULL base for an unknown type.
+CREATE OR REPLACE FUNCTION chronicle.capture_base_type(value_type oid, OUT base oid, OUT typtype "char", OUT typlen smallint,
+                                                       OUT typelem oid, OUT typrelid oid)
+RETURNS record
+LANGUAGE plpgsql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_next oid := value_type;
+BEGIN
+    LOOP
+        SELECT t.oid, t.typtype, t.typlen, t.typelem, t.typrelid, t.typbasetype
+        INTO base, typtype, typlen, typelem, typrelid, v_next
+        FROM pg_catalog.pg_type AS t WHERE t.oid = v_next;
+        EXIT WHEN NOT FOUND OR typtype <> 'd';
+    END LOOP;
+END
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_base_type(oid) IS
+    'Internal, for generating capture functions: the base type of a type (itself, or what a domain is built on), with its kind.';
+
 -- Whether to_jsonb may lose something of a value of this type: float4 and float8 (-0), every
 -- array (lower bounds), and composites with such a field; domains as their base type.
 CREATE OR REPLACE FUNCTION chronicle.capture_type_may_lose(value_type oid)
@@ -16,16 +41,9 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_type record;
-    v_base oid := value_type;
+    v_type record := chronicle.capture_base_type(value_type);
 BEGIN
-    LOOP
-        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
-        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
-        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
-        v_base := v_type.typbasetype;
-    END LOOP;
-    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+    IF v_type.base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
         RETURN true;
     END IF;
     IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
@@ -58,16 +76,9 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_type record;
-    v_base oid := value_type;
+    v_type record := chronicle.capture_base_type(value_type);
 BEGIN
-    LOOP
-        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem, t.typrelid INTO v_type
-        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
-        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
-        v_base := v_type.typbasetype;
-    END LOOP;
-    IF NOT FOUND THEN
+    IF v_type.base IS NULL THEN
         RETURN false;
     END IF;
     IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
@@ -79,7 +90,7 @@ BEGIN
                          AND chronicle.capture_type_is_user_defined(a.atttypid));
     END IF;
     -- (16384: FirstNormalObjectId, the first oid not assigned when the server was built)
-    RETURN v_base >= 16384;
+    RETURN v_type.base >= 16384;
 END
 $function$;
 
@@ -112,8 +123,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_type record;
-    v_base oid := value_type;
+    v_type record := chronicle.capture_base_type(value_type);
     -- In the text form of an array or composite: a float -0 between delimiters, or the
     -- dimensions of an array whose lower bounds are not all 1 ("[0:1]={...}"). A text field
     -- that looks the same only makes a value be logged as text, which is exact too.
@@ -125,13 +135,7 @@ BEGIN
     IF NOT chronicle.capture_type_may_lose(value_type) THEN
         RETURN NULL;
     END IF;
-    LOOP
-        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
-        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
-        EXIT WHEN v_type.typtype <> 'd';
-        v_base := v_type.typbasetype;
-    END LOOP;
-    IF v_base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
+    IF v_type.base IN ('pg_catalog.float4'::pg_catalog.regtype, 'pg_catalog.float8'::pg_catalog.regtype) THEN
         -- -0 is the one float whose binary image is the sign bit alone
         RETURN pg_catalog.format('pg_catalog.float8send((%s)::pg_catalog.float8) OPERATOR(pg_catalog.=) %L::pg_catalog.bytea',
                                  value, '\x8000000000000000');
@@ -388,34 +392,22 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_type record;
-    v_base oid := value_type;
+    v_type record := chronicle.capture_base_type(value_type);
     v_plain constant oid[] := ARRAY['pg_catalog.bool'::pg_catalog.regtype, 'pg_catalog.int2'::pg_catalog.regtype,
         'pg_catalog.int4'::pg_catalog.regtype, 'pg_catalog.int8'::pg_catalog.regtype, 'pg_catalog.numeric'::pg_catalog.regtype,
         'pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype, 'pg_catalog.bpchar'::pg_catalog.regtype,
         'pg_catalog.name'::pg_catalog.regtype, 'pg_catalog.char'::pg_catalog.regtype, 'pg_catalog.json'::pg_catalog.regtype,
         'pg_catalog.jsonb'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype, 'pg_catalog.oid'::pg_catalog.regtype]::oid[];
 BEGIN
-    LOOP
-        SELECT t.typtype, t.typbasetype, t.typlen, t.typelem INTO v_type
-        FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
-        EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
-        v_base := v_type.typbasetype;
-    END LOOP;
-    IF v_base = ANY (v_plain) OR v_type.typtype = 'e'
-       OR v_base IN ('pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
+    IF v_type.base = ANY (v_plain) OR v_type.typtype = 'e'
+       OR v_type.base IN ('pg_catalog.date'::pg_catalog.regtype, 'pg_catalog.timestamp'::pg_catalog.regtype,
                      'pg_catalog.timestamptz'::pg_catalog.regtype) THEN
         RETURN false;
     END IF;
     IF v_type.typtype = 'b' AND v_type.typlen = -1 AND v_type.typelem <> 0 THEN
         -- an array: logged as JSON, or as its text form when a lower bound is not 1
-        v_base := v_type.typelem;
-        LOOP
-            SELECT t.typtype, t.typbasetype INTO v_type FROM pg_catalog.pg_type AS t WHERE t.oid = v_base;
-            EXIT WHEN NOT FOUND OR v_type.typtype <> 'd';
-            v_base := v_type.typbasetype;
-        END LOOP;
-        RETURN NOT (v_base = ANY (v_plain) OR v_type.typtype = 'e');
+        v_type := chronicle.capture_base_type(v_type.typelem);
+        RETURN NOT (v_type.base = ANY (v_plain) OR v_type.typtype = 'e');
     END IF;
     RETURN true;
 END
