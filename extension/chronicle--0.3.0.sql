@@ -5438,7 +5438,11 @@ BEGIN
     LOOP
         EXECUTE 'DROP FUNCTION ' || v_runner;
     END LOOP;
-    DROP VIEW IF EXISTS pg_temp.chronicle_revert_entries;
+    -- (not DROP ... IF EXISTS: that tells the client when there is nothing to drop)
+    IF EXISTS (SELECT FROM pg_catalog.pg_class AS c
+               WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() AND c.relname = 'chronicle_revert_entries') THEN
+        DROP VIEW pg_temp.chronicle_revert_entries;
+    END IF;
 END
 $function$;
 

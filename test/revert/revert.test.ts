@@ -7,7 +7,7 @@
  */
 import type { Client } from 'pg';
 import { connectTo, createDatabase, databaseNameFor, dropDatabase, testServers } from '../helpers/database';
-import { connectAs } from '../helpers/log-state';
+import { connectAs, withNotices } from '../helpers/log-state';
 import { failure, lastTransaction, tx } from '../helpers/transactions';
 import { compressedEntriesTable } from '../helpers/wide-table';
 import type { ServerInfo } from '../helpers/servers/types';
@@ -438,7 +438,9 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       await admin.query(`CREATE FUNCTION pg_temp.chronicle_revert_as_${(await client.query("SELECT oid FROM pg_roles WHERE rolname = 'rv_owner'")).rows[0].oid}(
           statement text, event_id bigint, key_columns text[], keys jsonb[], returns_keys boolean, OUT row_count bigint, OUT returned jsonb[])
         LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted function called'; END $$`);
-      await admin.query('SELECT * FROM chronicle.revert_transaction($1)', [changed]);
+      // (and tells the client nothing about the temporary objects it makes and drops)
+      const { notices } = await withNotices(admin, () => admin.query('SELECT * FROM chronicle.revert_transaction($1)', [changed]));
+      expect(notices.map((n) => n.message)).toEqual([]);
       expect(await rows('owned.t')).toEqual([{ id: 1, v: 1 }, { id: 2, v: 1 }]);
       expect(await seen()).toEqual([{ who: 'rv_owner', superuser: false }, { who: 'rv_owner', superuser: false }]);
       // through a partitioned table's owner into a partition of another owner
