@@ -5146,7 +5146,8 @@ COMMENT ON FUNCTION chronicle.revert_end_writes() IS
 -- fire, since every logged change, cascaded ones too, is undone exactly; chronicle's capture
 -- triggers, and the application triggers named in keep_triggers, are set to fire ALWAYS for the
 -- time of the revert, every other user trigger of the reverted tables is disabled. Foreign keys
--- from and to the reverted tables are checked once at the end.
+-- from and to the reverted tables are checked once at the end. Rows are written as each table's
+-- owner (revert_execute), so the tables' own code never runs with this function's rights.
 CREATE OR REPLACE FUNCTION chronicle.revert_transactions(
     transaction_ids bigint[],
     include_later boolean DEFAULT false,
