@@ -498,16 +498,29 @@ $function$;
 COMMENT ON FUNCTION chronicle.capture_type_is_user_defined(oid) IS
     'Internal, for generating capture functions: whether to_jsonb of the type may call a cast some role wrote (values are then logged as their text form).';
 
--- The text form of the SQL expression value, written by its type's output function: format's %s
--- calls it directly, where a cast to text could be one a role created for its own type. NULL for
--- NULL (format would write an empty string).
+-- The text of the SQL expression value, written by its type's output function: format's %s
+-- calls it directly, where a cast to text could be one a role created for its own type. The one
+-- spelling of every text form the log holds; for a NULL value it gives '' (see capture_text_form).
+CREATE OR REPLACE FUNCTION chronicle.capture_output_text(value text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('pg_catalog.format(''%%s'', %s)', value)
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_output_text(text) IS
+    'Internal, for generating capture SQL: the text of a value by its type''s output function (never a cast).';
+
+-- The text form of the SQL expression value (capture_output_text), NULL for NULL.
 CREATE OR REPLACE FUNCTION chronicle.capture_text_form(value text)
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT pg_catalog.format('CASE WHEN pg_catalog.num_nulls(%1$s) OPERATOR(pg_catalog.=) 0 THEN pg_catalog.format(''%%s'', %1$s) END', value)
+    SELECT pg_catalog.format('CASE WHEN pg_catalog.num_nulls(%s) OPERATOR(pg_catalog.=) 0 THEN %s END', value, chronicle.capture_output_text(value))
 $function$;
 
 COMMENT ON FUNCTION chronicle.capture_text_form(text) IS
@@ -546,7 +559,7 @@ BEGIN
         RETURN pg_catalog.format('pg_catalog.strpos(pg_catalog.replace(pg_catalog.array_dims(%s), %L, %L), %L) OPERATOR(pg_catalog.>) 0',
                                  value, '[1:', '', '[');
     END IF;
-    RETURN pg_catalog.format('(pg_catalog.format(''%%s'', %s) OPERATOR(pg_catalog.~) %L)', value, v_text_pattern);
+    RETURN pg_catalog.format('(%s OPERATOR(pg_catalog.~) %L)', chronicle.capture_output_text(value), v_text_pattern);
 END
 $function$;
 
@@ -562,8 +575,8 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT CASE WHEN c.condition IS NULL THEN pg_catalog.format('pg_catalog.to_jsonb(%s)', value)
-                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s)) ELSE pg_catalog.to_jsonb(%s) END',
-                                       c.condition, value, value)
+                ELSE pg_catalog.format('CASE WHEN %s THEN pg_catalog.to_jsonb(%s) ELSE pg_catalog.to_jsonb(%s) END',
+                                       c.condition, chronicle.capture_output_text(value), value)
            END
     FROM (SELECT chronicle.capture_lossy_condition(value_type, value) AS condition) AS c
 $function$;
@@ -640,6 +653,21 @@ COMMENT ON FUNCTION chronicle.capture_concatenation(text[]) IS
 -- whose values to_jsonb may lose part of, "|| CASE WHEN <lossy> THEN {column: text form} ELSE
 -- {} END", concatenated as a balanced tree (capture_concatenation) so the row is copied once.
 -- Empty when no column needs one, so whole rows of other tables are logged as before.
+-- One correction: the column as its text form when the condition holds (capture_lossy_condition),
+-- else nothing; concatenated to to_jsonb of a row. Used here and by time travel's row forms.
+CREATE OR REPLACE FUNCTION chronicle.capture_text_correction(column_name name, condition text, value text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(%s)) ELSE ''{}''::pg_catalog.jsonb END',
+                             condition, column_name, chronicle.capture_output_text(value))
+$function$;
+
+COMMENT ON FUNCTION chronicle.capture_text_correction(name, text, text) IS
+    'Internal, for generating capture SQL: a correction to to_jsonb(row) that logs one column as its text form when the condition holds.';
+
 CREATE OR REPLACE FUNCTION chronicle.capture_row_corrections(relation regclass, row_alias text, excluded_columns name[])
 RETURNS text
 LANGUAGE sql
@@ -647,8 +675,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $function$
     SELECT coalesce(E'\n            || ' || chronicle.capture_concatenation(pg_catalog.array_agg(
-               pg_catalog.format('CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s))) ELSE ''{}''::pg_catalog.jsonb END',
-                                 c.condition, c.attname, c.value)
+               chronicle.capture_text_correction(c.attname, c.condition, c.value)
                ORDER BY chronicle.capture_key_rank(c.attname))), '')
     FROM (SELECT a.attnum, a.attname, pg_catalog.format('%s.%I', row_alias, a.attname) AS value,
                  chronicle.capture_lossy_condition(a.atttypid, pg_catalog.format('%s.%I', row_alias, a.attname)) AS condition
@@ -2270,9 +2297,7 @@ AS $function$
 DECLARE
     v_corrections text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format(
-               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s))) ELSE ''{}''::pg_catalog.jsonb END',
-               x.condition, x.column_name, x.value), '' ORDER BY x.n)
+    SELECT pg_catalog.string_agg(' || ' || chronicle.capture_text_correction(x.column_name, x.condition, x.value), '' ORDER BY x.n)
     INTO v_corrections
     FROM (SELECT c.n, c.column_name, pg_catalog.format('%s.%I', row_alias, c.column_name) AS value,
                  chronicle.capture_lossy_condition(c.data_type::pg_catalog.regtype, pg_catalog.format('%s.%I', row_alias, c.column_name)) AS condition
@@ -6325,7 +6350,9 @@ REVOKE ALL ON FUNCTION
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_type_follows_settings(oid),
     chronicle.capture_type_is_user_defined(oid),
+    chronicle.capture_output_text(text),
     chronicle.capture_text_form(text),
+    chronicle.capture_text_correction(name, text, text),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_object_value(oid, text),
@@ -6538,7 +6565,9 @@ GRANT EXECUTE ON FUNCTION
     chronicle.capture_base_type(oid),
     chronicle.capture_type_may_lose(oid),
     chronicle.capture_type_is_user_defined(oid),
+    chronicle.capture_output_text(text),
     chronicle.capture_text_form(text),
+    chronicle.capture_text_correction(name, text, text),
     chronicle.capture_lossy_condition(oid, text),
     chronicle.capture_value_expression(oid, text),
     chronicle.capture_row_corrections(regclass, text, name[]),

@@ -99,9 +99,7 @@ AS $function$
 DECLARE
     v_corrections text;
 BEGIN
-    SELECT pg_catalog.string_agg(pg_catalog.format(
-               ' || CASE WHEN %s THEN pg_catalog.jsonb_build_object(%L, pg_catalog.to_jsonb(pg_catalog.format(''%%s'', %s))) ELSE ''{}''::pg_catalog.jsonb END',
-               x.condition, x.column_name, x.value), '' ORDER BY x.n)
+    SELECT pg_catalog.string_agg(' || ' || chronicle.capture_text_correction(x.column_name, x.condition, x.value), '' ORDER BY x.n)
     INTO v_corrections
     FROM (SELECT c.n, c.column_name, pg_catalog.format('%s.%I', row_alias, c.column_name) AS value,
                  chronicle.capture_lossy_condition(c.data_type::pg_catalog.regtype, pg_catalog.format('%s.%I', row_alias, c.column_name)) AS condition
