@@ -22,6 +22,8 @@ const CHANGED_ROWS: Record<WorkloadId, number> = {
 };
 /** The time-travel workloads read the log and write nothing to it. */
 const READS_ONLY = new Set<WorkloadId>(['restore_before_update', 'restore_record']);
+/** The capture workloads also run on the floor's table. */
+const ON_FLOOR = new Set<WorkloadId>(['insert', 'update', 'single_row_update', 'ten_row_update', 'delete']);
 const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
 
 function capture(): Output & { text(): string } {
@@ -76,7 +78,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('runs every workload once on each table, both changing (or restoring) the same rows and the audited one logging each change', () => {
+  it('runs every workload once on each table, all changing (or restoring) the same rows and the audited ones logging each change', () => {
     expect(results.workloads.map((w) => w.id)).toEqual([
       'insert', 'update', 'restore_before_update', 'revert_update', 'single_row_update', 'ten_row_update', 'delete', 'revert_delete', 'restore_record',
     ]);
@@ -86,7 +88,14 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       const logged = READS_ONLY.has(w.id) ? 0 : expected;
       expect(w.audited).toEqual([{ ms: expect.any(Number), changedRows: expected, loggedRows: logged, logBytes: expect.any(Object) }]);
       expect(Object.keys(w.audited[0].logBytes).sort()).toEqual(LOG_TABLES);
-      for (const r of [...w.unaudited, ...w.audited]) expect(r.ms).toBeGreaterThan(0);
+      if (ON_FLOOR.has(w.id)) {
+        expect(w.floor).toEqual([{ ms: expect.any(Number), changedRows: expected, loggedRows: expected, logBytes: expect.any(Object) }]);
+        expect(Object.keys(w.floor[0].logBytes).sort()).toEqual(LOG_TABLES);
+        expect(w.floor[0].logBytes.row_log).toBeGreaterThan(0);
+      } else {
+        expect(w.floor).toEqual([]);
+      }
+      for (const r of [...w.unaudited, ...w.audited, ...w.floor]) expect(r.ms).toBeGreaterThan(0);
     }
   });
 
@@ -110,6 +119,37 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     expect(reverts.rows[0].n).toBe(2);
   });
 
+  it('leaves in the floor\'s log one row per row its table changed, with the keys chronicle logs', async () => {
+    const logged = await client.query(
+      `SELECT e.operation, count(*)::integer AS rows
+         FROM chronicle_bench.floor_row_log AS r JOIN chronicle_bench.floor_table_event_log AS e ON e.id = r.event_id
+        GROUP BY e.operation ORDER BY e.operation::text`,
+    );
+    expect(logged.rows).toEqual([
+      { operation: 'DELETE', rows: 500 },
+      { operation: 'INSERT', rows: 500 },
+      { operation: 'UPDATE', rows: 500 + 20 + 200 },
+    ]);
+    // one transaction per statement: the bulk ones, the single-row transactions, the 10-row statements
+    const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle_bench.floor_transaction_log');
+    expect(transactions.rows[0].n).toBe(3 + 20 + 20);
+    // The same keys as chronicle's entries of the bulk INSERT, and the same whole rows as those of
+    // the bulk DELETE but for column a: only the audited table had the bulk UPDATE reverted.
+    const differences = await client.query(
+      `WITH floor AS (SELECT e.operation::text AS operation, r.row_key, r.old_data - 'a' AS old_data
+                        FROM chronicle_bench.floor_row_log AS r JOIN chronicle_bench.floor_table_event_log AS e ON e.id = r.event_id
+                       WHERE e.operation IN ('INSERT', 'DELETE')),
+            first_insert AS (SELECT min(transaction_id) AS id FROM chronicle.table_event_log WHERE operation = 'INSERT'),
+            logged AS (SELECT e.operation::text AS operation, r.row_key, r.old_data - 'a' AS old_data
+                         FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
+                        WHERE e.operation = 'DELETE' OR (e.operation = 'INSERT' AND e.transaction_id = (SELECT id FROM first_insert)))
+       SELECT count(*)::integer AS n, (SELECT count(*)::integer FROM logged) AS logged
+         FROM ((SELECT * FROM floor EXCEPT ALL SELECT * FROM logged) UNION ALL (SELECT * FROM logged EXCEPT ALL SELECT * FROM floor)) AS d`,
+    );
+    expect(differences.rows[0].logged).toBe(1000);
+    expect(differences.rows[0].n).toBe(0);
+  });
+
   it('measures log growth for the bulk workloads', () => {
     for (const id of ['insert', 'update', 'delete', 'revert_update', 'revert_delete']) {
       const w = results.workloads.find((x) => x.id === id)!;
@@ -125,8 +165,16 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       'revert of the bulk UPDATE (vs the inverse UPDATE)', 'revert of the bulk DELETE (vs an INSERT of the rows)',
       'restore_table_state before the bulk UPDATE (vs CREATE TABLE AS)', 'restore_record of one key (vs SELECT by key)',
     ]);
+    const withFloor = ['bulk INSERT', 'bulk UPDATE of 1 column', 'bulk DELETE', 'bulk DELETE, audited vs unaudited INSERT',
+      'single-row UPDATE, per transaction', '10-row UPDATE, per statement'];
     for (const r of results.summary) {
       for (const figure of [r.unauditedMs, r.auditedMs, r.ratio]) expect(Number.isFinite(figure) && figure > 0).toBe(true);
+      if (withFloor.includes(r.workload)) {
+        for (const figure of [r.floorMs, r.floorRatio]) expect(Number.isFinite(figure) && figure! > 0).toBe(true);
+        expect(r.floorRatio).toBeCloseTo(r.floorMs! / r.unauditedMs, 10);
+      } else {
+        expect([r.floorMs, r.floorRatio]).toEqual([null, null]);
+      }
       if (r.workload.includes('vs unaudited INSERT') || r.workload.startsWith('restore')) expect(r.logBytesPerChangedRow).toBeNull();
       else expect(r.logBytesPerChangedRow).toBeGreaterThanOrEqual(0);
     }
@@ -170,10 +218,12 @@ describe('instruction counts (--instructions)', () => {
       expect(written.options).toEqual({ major: 17, rows: 100, statements: 3 });
       expect(written.rows.map((r) => r.workload)).toEqual(['single-row UPDATE, per transaction', '10-row UPDATE, per statement']);
       for (const r of written.rows) {
-        for (const count of [r.unaudited, r.audited]) expect(Number.isFinite(count) && count > 0).toBe(true);
-        // the audited runs really ran the capture: its statements execute more than the same
-        // statement on the unaudited table (instruction counts are exact, not timings)
+        for (const count of [r.unaudited, r.audited, r.floor]) expect(Number.isFinite(count) && count > 0).toBe(true);
+        // the audited runs really ran the capture, and the floor runs the floor's: their statements
+        // execute more than the same statement on the unaudited table (instruction counts are
+        // exact, not timings)
         expect(r.audited).toBeGreaterThan(r.unaudited);
+        expect(r.floor).toBeGreaterThan(r.unaudited);
       }
       expect(output.text()).toContain(renderInstructionReport(written));
     } finally {

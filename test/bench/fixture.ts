@@ -5,6 +5,7 @@
 import { DatabaseError as PgDatabaseError, type Client } from 'pg';
 import format from 'pg-format';
 import { ExtensionFilesNotFoundError } from '../../src/errors';
+import { createFloor, floorLog } from './floor';
 
 export const BENCH_SCHEMA = 'chronicle_bench';
 
@@ -13,7 +14,12 @@ export interface BenchTables {
   source: string;
   unaudited: string;
   audited: string;
+  /** audited by the floor's minimal capture (floor.ts) */
+  floor: string;
 }
+
+/** A log's tables, quoted and qualified, by chronicle's names for them (row_log, ...). */
+export type LogTables = Record<string, string>;
 
 /** Eight columns of mixed types, as an application table might have. */
 const COLUMNS = `
@@ -35,9 +41,10 @@ const SOURCE_ROWS = `
     FROM generate_series(1, $1::bigint) AS i`;
 
 /** The log tables whose growth is measured, in schema chronicle. */
-export const LOG_TABLES = ['row_log', 'table_event_log', 'transaction_log'];
+export const CHRONICLE_LOG: LogTables = Object.fromEntries(
+  ['row_log', 'table_event_log', 'transaction_log'].map((t) => [t, format('chronicle.%I', t)]));
 
-export const LOG_RELATIONS = LOG_TABLES.map((t) => format('chronicle.%I', t));
+export const FLOOR_LOG: LogTables = floorLog(BENCH_SCHEMA);
 
 /**
  * Installs chronicle into the (fresh) database and creates the tables. CREATE EXTENSION, not
@@ -45,7 +52,7 @@ export const LOG_RELATIONS = LOG_TABLES.map((t) => format('chronicle.%I', t));
  */
 export async function createFixture(client: Client, rows: number): Promise<BenchTables> {
   const name = (table: string) => format('%I.%I', BENCH_SCHEMA, table);
-  const tables: BenchTables = { source: name('source'), unaudited: name('unaudited'), audited: name('audited') };
+  const tables: BenchTables = { source: name('source'), unaudited: name('unaudited'), audited: name('audited'), floor: name('floor') };
   try {
     await client.query('CREATE EXTENSION chronicle');
   } catch (error) {
@@ -60,11 +67,12 @@ export async function createFixture(client: Client, rows: number): Promise<Bench
   await client.query(format('INSERT INTO %s %s', tables.source, SOURCE_ROWS), [rows]);
   // Autovacuum off on every table a run touches: the harness vacuums between runs itself, and a
   // worker starting in the middle of a timed statement would skew that one run.
-  for (const table of [tables.unaudited, tables.audited]) {
+  for (const table of [tables.unaudited, tables.audited, tables.floor]) {
     await client.query(format('CREATE TABLE %s (%s) WITH (autovacuum_enabled = off)', table, COLUMNS));
   }
-  for (const log of LOG_RELATIONS) await client.query(format('ALTER TABLE %s SET (autovacuum_enabled = off)', log));
+  for (const log of Object.values(CHRONICLE_LOG)) await client.query(format('ALTER TABLE %s SET (autovacuum_enabled = off)', log));
   await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
+  await createFloor(client, BENCH_SCHEMA, tables.floor);
   await client.query(format('VACUUM (ANALYZE) %s', tables.source));
   return tables;
 }
@@ -73,7 +81,7 @@ export async function createFixture(client: Client, rows: number): Promise<Bench
  * TRUNCATE builds the log's BRIN indexes again, summarizing their (empty) first range; the install
  * leaves the range being filled unsummarized, as a log written for a while has it (src/sql/
  * migrations/next.sql, docs/log-tables.md "Summaries"). The same statement, so that each
- * repetition starts from the state of a fresh install.
+ * repetition starts from the state of a fresh install; the floor's copies of the indexes too.
  */
 const UNSUMMARIZE_LOG_TAILS = `
   SELECT pg_catalog.brin_desummarize_range(i.indexrelid::pg_catalog.regclass,
@@ -81,16 +89,16 @@ const UNSUMMARIZE_LOG_TAILS = `
     FROM pg_catalog.pg_index AS i
     JOIN pg_catalog.pg_class AS c ON c.oid = i.indexrelid
     JOIN pg_catalog.pg_am AS a ON a.oid = c.relam
-   WHERE c.relnamespace = 'chronicle'::pg_catalog.regnamespace AND a.amname = 'brin'`;
+   WHERE c.relnamespace = ANY (ARRAY['chronicle', $1]::pg_catalog.regnamespace[]) AND a.amname = 'brin'`;
 
 /**
  * Empties the benchmark tables and the log, so each repetition starts from the same state. The
  * audit starts again after the log is emptied: time travel needs the transaction that started it.
  */
 export async function resetState(client: Client, tables: BenchTables): Promise<void> {
-  await client.query(format('TRUNCATE %s, %s', tables.unaudited, tables.audited));
+  await client.query(format('TRUNCATE %s, %s, %s', tables.unaudited, tables.audited, tables.floor));
   await client.query('SELECT chronicle.drop_table_audit($1::regclass, keep_log => false)', [tables.audited]);
-  await client.query(format('TRUNCATE %s', LOG_RELATIONS.join(', ')));
-  await client.query(UNSUMMARIZE_LOG_TAILS);
+  await client.query(format('TRUNCATE %s', [...Object.values(CHRONICLE_LOG), ...Object.values(FLOOR_LOG)].join(', ')));
+  await client.query(UNSUMMARIZE_LOG_TAILS, [BENCH_SCHEMA]);
   await client.query('SELECT chronicle.create_table_audit($1::regclass)', [tables.audited]);
 }

@@ -1,16 +1,17 @@
 /**
  * runBenchmark: every workload on an unaudited table and on an audited table of the same
- * definition and data, on one connection to a fresh database, alternating which goes first.
+ * definition and data, the capture workloads also on a table audited by the floor's minimal
+ * capture (floor.ts), on one connection to a fresh database, rotating which goes first.
  */
 import type { Client } from 'pg';
 import { UsageError } from '../../src/errors';
 import { BenchIntegrityError } from './errors';
-import { createFixture, LOG_RELATIONS, resetState } from './fixture';
+import { CHRONICLE_LOG, createFixture, FLOOR_LOG, resetState } from './fixture';
 import { describeServer, logGrowth, logState, settle } from './measure';
 import { formatMs } from './report';
 import type { AuditedRun, BenchOptions, BenchResults, Run, WorkloadResult } from './results';
 import { summarize } from './summary';
-import { WORKLOADS, type WorkloadContext } from './workloads';
+import { WORKLOADS, type TableLabel, type WorkloadContext } from './workloads';
 
 export function checkOptions(options: BenchOptions): void {
   const wrong = (name: string, least: number, value: number) =>
@@ -30,36 +31,38 @@ export async function runBenchmark(client: Client, options: BenchOptions, progre
   const startedAt = new Date().toISOString();
   const tables = await createFixture(client, options.rows);
   const server = await describeServer(client);
-  const workloads: WorkloadResult[] = WORKLOADS.map((w) => ({ id: w.id, title: w.title, unaudited: [], audited: [] }));
+  const workloads: WorkloadResult[] = WORKLOADS.map((w) => ({ id: w.id, title: w.title, unaudited: [], audited: [], floor: [] }));
   for (let repetition = 0; repetition < options.repetitions; repetition += 1) {
     await resetState(client, tables);
     for (const [index, workload] of WORKLOADS.entries()) {
       const result = workloads[index];
-      // Alternate which table goes first, across workloads and repetitions, so neither always
-      // runs on the warmer cache or right after the other's writes.
-      const order = (repetition + index) % 2 === 0 ? (['unaudited', 'audited'] as const) : (['audited', 'unaudited'] as const);
-      for (const label of order) {
+      // Rotate which table goes first, across workloads and repetitions, so none always runs on
+      // the warmer cache or right after another's writes.
+      const labels: TableLabel[] = workload.floor ? ['unaudited', 'audited', 'floor'] : ['unaudited', 'audited'];
+      const shift = (repetition + index) % labels.length;
+      for (const label of [...labels.slice(shift), ...labels.slice(0, shift)]) {
         const context: WorkloadContext = { client, table: tables[label], source: tables.source, label, options };
-        await settle(client, [context.table, ...LOG_RELATIONS]);
+        const log = label === 'floor' ? FLOOR_LOG : CHRONICLE_LOG;
+        await settle(client, [context.table, ...Object.values(log)]);
         let run: Run;
         if (label === 'unaudited') {
           run = await workload.run(context);
           result.unaudited.push(run);
         } else {
-          const before = await logState(client);
+          const before = await logState(client, log);
           run = await workload.run(context);
-          const audited: AuditedRun = { ...run, ...logGrowth(before, await logState(client)) };
+          const logged: AuditedRun = { ...run, ...logGrowth(before, await logState(client, log)) };
           // Writing workloads log one row_log entry per changed row; reading ones log nothing.
-          if (audited.loggedRows !== (workload.writes ? audited.changedRows : 0)) {
-            throw new BenchIntegrityError(`${workload.title}: the audited run changed ${audited.changedRows} rows but logged ${audited.loggedRows}`);
+          if (logged.loggedRows !== (workload.writes ? logged.changedRows : 0)) {
+            throw new BenchIntegrityError(`${workload.title}: the ${label} run changed ${logged.changedRows} rows but logged ${logged.loggedRows}`);
           }
-          result.audited.push(audited);
+          result[label].push(logged);
         }
         progress(`repetition ${repetition + 1}/${options.repetitions}, ${workload.title}, ${label}: ${formatMs(run.ms)} ms`);
       }
-      const changed = [result.unaudited[repetition].changedRows, result.audited[repetition].changedRows];
-      if (changed[0] !== changed[1]) {
-        throw new BenchIntegrityError(`${workload.title}: the unaudited run changed ${changed[0]} rows, the audited run ${changed[1]}`);
+      const changed = [result.unaudited, result.audited, result.floor].filter((runs) => runs.length > repetition).map((runs) => runs[repetition].changedRows);
+      if (changed.some((n) => n !== changed[0])) {
+        throw new BenchIntegrityError(`${workload.title}: the runs on the unaudited, audited (and floor) tables changed ${changed.join(', ')} rows`);
       }
     }
   }

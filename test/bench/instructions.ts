@@ -34,6 +34,8 @@ export interface InstructionRow {
   /** instructions per statement */
   unaudited: number;
   audited: number;
+  /** on the table audited by the floor's minimal capture (floor.ts) */
+  floor: number;
 }
 
 export interface InstructionResults {
@@ -87,7 +89,7 @@ function countInstructions(cluster: LocalCluster, statements: string[]): number 
 async function prepare(url: string, rows: number): Promise<BenchTables> {
   return withClient(connectionConfig({ url }), async (client) => {
     const tables = await createFixture(client, rows);
-    for (const table of [tables.unaudited, tables.audited]) {
+    for (const table of [tables.unaudited, tables.audited, tables.floor]) {
       await client.query(format('INSERT INTO %s SELECT * FROM %s', table, tables.source));
       await client.query(format('VACUUM (ANALYZE) %s', table));
     }
@@ -114,7 +116,12 @@ export async function measureInstructions(options: InstructionOptions, progress:
     };
     const rows = WORKLOADS.map((workload) => {
       progress(`counting instructions: ${workload.title}`);
-      return { workload: workload.title, unaudited: perStatement(tables.unaudited, workload), audited: perStatement(tables.audited, workload) };
+      return {
+        workload: workload.title,
+        unaudited: perStatement(tables.unaudited, workload),
+        audited: perStatement(tables.audited, workload),
+        floor: perStatement(tables.floor, workload),
+      };
     });
     return { startedAt, options, rows };
   } finally {

@@ -1,6 +1,6 @@
 /** Measuring: client-side timing, medians, log growth, and the server state between runs. */
 import type { Client, QueryConfig } from 'pg';
-import { LOG_TABLES } from './fixture';
+import type { LogTables } from './fixture';
 import type { ServerDescription } from './results';
 
 export interface Timed {
@@ -23,18 +23,19 @@ export function median(values: number[]): number {
 }
 
 export interface LogState {
-  /** rows in chronicle.row_log */
+  /** rows in the log's row_log */
   rows: number;
   /** pg_total_relation_size (heap, indexes, TOAST, free space and visibility maps) by log table */
   bytes: Record<string, number>;
 }
 
-export async function logState(client: Client): Promise<LogState> {
+export async function logState(client: Client, log: LogTables): Promise<LogState> {
+  const names = Object.keys(log);
   const sizes = await client.query<{ name: string; bytes: string }>(
-    "SELECT t AS name, pg_total_relation_size(format('chronicle.%I', t)::regclass) AS bytes FROM unnest($1::text[]) AS t",
-    [LOG_TABLES],
+    'SELECT n AS name, pg_total_relation_size(r::regclass) AS bytes FROM unnest($1::text[], $2::text[]) AS t(n, r)',
+    [names, names.map((n) => log[n])],
   );
-  const count = await client.query<{ rows: string }>('SELECT count(*) AS rows FROM chronicle.row_log');
+  const count = await client.query<{ rows: string }>(`SELECT count(*) AS rows FROM ${log.row_log}`);
   return {
     rows: Number(count.rows[0].rows),
     bytes: Object.fromEntries(sizes.rows.map((r) => [r.name, Number(r.bytes)])),

@@ -7,7 +7,7 @@ export function formatMs(ms: number): string {
   return ms < 10 ? ms.toFixed(3) : ms.toFixed(1);
 }
 
-const HEADERS = ['workload', 'unaudited ms', 'audited ms', 'audited/unaudited', 'log bytes per changed row'];
+const HEADERS = ['workload', 'unaudited ms', 'audited ms', 'audited/unaudited', 'floor ms', 'floor/unaudited', 'log bytes per changed row'];
 
 export function renderReport(results: BenchResults): string {
   const { options, server } = results;
@@ -16,6 +16,8 @@ export function renderReport(results: BenchResults): string {
     formatMs(r.unauditedMs),
     formatMs(r.auditedMs),
     `${r.ratio.toFixed(2)}x`,
+    r.floorMs === null ? '' : formatMs(r.floorMs),
+    r.floorRatio === null ? '' : `${r.floorRatio.toFixed(2)}x`,
     r.logBytesPerChangedRow === null ? '' : r.logBytesPerChangedRow.toFixed(1),
   ]);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
@@ -25,6 +27,7 @@ export function renderReport(results: BenchResults): string {
     `chronicle ${server.chronicleVersion} on PostgreSQL ${server.version}; ${options.rows} rows, ` +
       `${options.transactions} single-row transactions and 10-row statements; medians of ${options.repetitions} repetition(s)`,
     `settings: ${Object.entries(server.settings).map(([name, value]) => `${name}=${value}`).join(', ')}`,
+    'floor: the same workload on a table whose capture writes only what the design requires, the cheapest way (test/bench/floor.ts)',
     '',
     line(HEADERS),
     `-${widths.map((w) => '-'.repeat(w)).join('-+-')}-`,
@@ -32,13 +35,14 @@ export function renderReport(results: BenchResults): string {
   ].join('\n');
 }
 
-const INSTRUCTION_HEADERS = ['workload', 'unaudited instructions', 'audited instructions', 'audited/unaudited'];
+const INSTRUCTION_HEADERS = ['workload', 'unaudited instructions', 'audited instructions', 'audited/unaudited', 'floor instructions', 'floor/unaudited'];
 
 /** Renders the instruction counts of `bench --instructions`. Pure. */
 export function renderInstructionReport(results: InstructionResults): string {
   const { options } = results;
+  const count = (n: number) => Math.round(n).toLocaleString('en-US');
   const cells = results.rows.map((r) => [
-    r.workload, Math.round(r.unaudited).toLocaleString('en-US'), Math.round(r.audited).toLocaleString('en-US'), `${(r.audited / r.unaudited).toFixed(2)}x`,
+    r.workload, count(r.unaudited), count(r.audited), `${(r.audited / r.unaudited).toFixed(2)}x`, count(r.floor), `${(r.floor / r.unaudited).toFixed(2)}x`,
   ]);
   const widths = INSTRUCTION_HEADERS.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i].length)));
   const line = (values: string[]) => ` ${values.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')}`;

@@ -41,6 +41,8 @@ export interface WorkloadResult {
   /** one entry per repetition */
   unaudited: Run[];
   audited: AuditedRun[];
+  /** on the table audited by the floor's minimal capture (floor.ts); empty for the workloads it has no part in */
+  floor: AuditedRun[];
 }
 
 /** One line of the printed table: medians over the repetitions. */
@@ -50,6 +52,9 @@ export interface SummaryRow {
   auditedMs: number;
   /** auditedMs / unauditedMs */
   ratio: number;
+  /** the same on the floor's table, and floorMs / unauditedMs: what chronicle cannot beat (null: no floor for this row) */
+  floorMs: number | null;
+  floorRatio: number | null;
   /** growth of the log tables divided by the rows changed; null where the row compares runs of two workloads */
   logBytesPerChangedRow: number | null;
 }

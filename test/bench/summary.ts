@@ -7,14 +7,17 @@ function bytesPerChangedRow(run: AuditedRun): number {
   return bytes / run.changedRows;
 }
 
-function row(workload: string, unaudited: Run[], audited: Run[], logBytesPerChangedRow: number | null): SummaryRow {
+function row(workload: string, unaudited: Run[], audited: Run[], floor: Run[], logBytesPerChangedRow: number | null): SummaryRow {
   const unauditedMs = median(unaudited.map((r) => r.ms));
   const auditedMs = median(audited.map((r) => r.ms));
-  return { workload, unauditedMs, auditedMs, ratio: auditedMs / unauditedMs, logBytesPerChangedRow };
+  const floorMs = floor.length > 0 ? median(floor.map((r) => r.ms)) : null;
+  return {
+    workload, unauditedMs, auditedMs, ratio: auditedMs / unauditedMs, floorMs, floorRatio: floorMs === null ? null : floorMs / unauditedMs, logBytesPerChangedRow,
+  };
 }
 
 function measured(w: WorkloadResult): SummaryRow {
-  return row(w.title, w.unaudited, w.audited, median(w.audited.map(bytesPerChangedRow)));
+  return row(w.title, w.unaudited, w.audited, w.floor, median(w.audited.map(bytesPerChangedRow)));
 }
 
 export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
@@ -32,7 +35,7 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     measured(del),
     // An unaudited DELETE only marks rows dead, while an audited one also writes each of them to
     // the log: its cost is also stated against inserting the same rows.
-    row(`${del.title}, audited vs unaudited INSERT`, insert.unaudited, del.audited, null),
+    row(`${del.title}, audited vs unaudited INSERT`, insert.unaudited, del.audited, del.floor, null),
     measured(single),
     measured(ten),
     // revert_transaction (logged, itself revertable) against the hand-written inverse statement
@@ -40,7 +43,7 @@ export function summarize(workloads: WorkloadResult[]): SummaryRow[] {
     measured(revertUpdate),
     measured(revertDelete),
     // Time travel reads the log and writes nothing to it.
-    row(restoreState.title, restoreState.unaudited, restoreState.audited, null),
-    row(restoreRecord.title, restoreRecord.unaudited, restoreRecord.audited, null),
+    row(restoreState.title, restoreState.unaudited, restoreState.audited, [], null),
+    row(restoreRecord.title, restoreRecord.unaudited, restoreRecord.audited, [], null),
   ];
 }

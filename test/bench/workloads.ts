@@ -11,13 +11,15 @@ import { BENCH_SCHEMA } from './fixture';
 import { median, timed } from './measure';
 import type { BenchOptions, Run, WorkloadId } from './results';
 
+export type TableLabel = 'unaudited' | 'audited' | 'floor';
+
 export interface WorkloadContext {
   client: Client;
   /** the table to run on and the source of its rows: quoted, schema-qualified names */
   table: string;
   source: string;
   /** names the prepared statements of this table */
-  label: 'unaudited' | 'audited';
+  label: TableLabel;
   options: BenchOptions;
 }
 
@@ -26,6 +28,8 @@ export interface Workload {
   title: string;
   /** false for the workloads that only read the log (time travel): nothing is logged */
   writes: boolean;
+  /** runs on the floor's table too (floor.ts): the capture workloads, not the reverts or time travel */
+  floor: boolean;
   run(context: WorkloadContext): Promise<Run>;
 }
 
@@ -131,54 +135,63 @@ export const WORKLOADS: Workload[] = [
     id: 'insert',
     title: 'bulk INSERT',
     writes: true,
+    floor: true,
     run: (c) => statement(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
   },
   {
     id: 'update',
     title: 'bulk UPDATE of 1 column',
     writes: true,
+    floor: true,
     run: (c) => statement(c, format('UPDATE %s SET a = a + 1', c.table)),
   },
   {
     id: 'restore_before_update',
     title: 'restore_table_state before the bulk UPDATE (vs CREATE TABLE AS)',
     writes: false,
+    floor: false,
     run: restoreBeforeUpdate,
   },
   {
     id: 'revert_update',
     title: 'revert of the bulk UPDATE (vs the inverse UPDATE)',
     writes: true,
+    floor: false,
     run: (c) => revertLast(c, format('UPDATE %s SET a = a - 1', c.table)),
   },
   {
     id: 'single_row_update',
     title: 'single-row UPDATE, per transaction',
     writes: true,
+    floor: true,
     run: (c) => manyUpdates(c, 'bench_single_row_update', 'id = $1::bigint', 1),
   },
   {
     id: 'ten_row_update',
     title: '10-row UPDATE, per statement',
     writes: true,
+    floor: true,
     run: (c) => manyUpdates(c, 'bench_ten_row_update', 'id BETWEEN $1::bigint AND $1::bigint + 9', 10),
   },
   {
     id: 'delete',
     title: 'bulk DELETE',
     writes: true,
+    floor: true,
     run: (c) => statement(c, format('DELETE FROM %s', c.table)),
   },
   {
     id: 'revert_delete',
     title: 'revert of the bulk DELETE (vs an INSERT of the rows)',
     writes: true,
+    floor: false,
     run: (c) => revertLast(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
   },
   {
     id: 'restore_record',
     title: 'restore_record of one key (vs SELECT by key)',
     writes: false,
+    floor: false,
     run: restoreRecords,
   },
 ];
