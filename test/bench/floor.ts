@@ -13,6 +13,11 @@
  * - everything a statement that changed no row, or a key, or a partition, would need.
  * So chronicle cannot be cheaper than the floor; the distance between the two is what its
  * choices cost, and a target below the floor cannot be met by this design.
+ *
+ * The floor of a revert is its inverse statement written by hand over the floor's log, reading
+ * the logged values as chronicle's revert reads them, and logged by the floor's capture (a
+ * revert is itself logged): without conflict checks, guards, or anything else a revert must do
+ * besides.
  */
 import type { Client } from 'pg';
 import format from 'pg-format';
@@ -77,6 +82,25 @@ export async function createFloor(client: Client, schema: string, table: string)
     await client.query(format('CREATE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT EXECUTE FUNCTION %I.floor_capture()',
       `floor_capture_${operation.toLowerCase()}`, operation, table, transition, schema));
   }
+}
+
+/** The floor's last event (that of the statement a floor revert undoes). */
+export function floorLastEvent(schema: string): string {
+  return format('SELECT max(id)::text AS id FROM %I.floor_table_event_log', schema);
+}
+
+/** The floor's revert of the bulk UPDATE of column a, event $1. */
+export function floorRevertUpdate(schema: string, table: string): string {
+  return format(`UPDATE %s AS t SET a = (r.old_data ->> 'a')::integer FROM %I.floor_row_log AS r
+                  WHERE r.event_id = $1::bigint AND t.id = (r.row_key ->> 'id')::bigint`, table, schema);
+}
+
+/** The floor's revert of the bulk DELETE, event $1: the logged rows inserted again. */
+export function floorRevertDelete(schema: string, table: string): string {
+  return format(`INSERT INTO %s (id, a, b, c, d, e, f, g)
+                 SELECT (r.old_data ->> 'id')::bigint, (r.old_data ->> 'a')::integer, r.old_data ->> 'b', (r.old_data ->> 'c')::numeric(12,2),
+                        (r.old_data ->> 'd')::timestamptz, (r.old_data ->> 'e')::boolean, r.old_data -> 'f', r.old_data ->> 'g'
+                   FROM %I.floor_row_log AS r WHERE r.event_id = $1::bigint`, table, schema);
 }
 
 /** The floor's log tables, quoted and qualified, by the name of chronicle's table they copy. */

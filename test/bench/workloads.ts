@@ -8,6 +8,7 @@
 import type { Client } from 'pg';
 import format from 'pg-format';
 import { BENCH_SCHEMA } from './fixture';
+import { floorLastEvent, floorRevertDelete, floorRevertUpdate } from './floor';
 import { median, timed } from './measure';
 import type { BenchOptions, Run, WorkloadId } from './results';
 
@@ -28,7 +29,7 @@ export interface Workload {
   title: string;
   /** false for the workloads that only read the log (time travel): nothing is logged */
   writes: boolean;
-  /** runs on the floor's table too (floor.ts): the capture workloads, not the reverts or time travel */
+  /** runs on the floor's table too (floor.ts): the capture workloads and the reverts, not time travel */
   floor: boolean;
   run(context: WorkloadContext): Promise<Run>;
 }
@@ -61,12 +62,18 @@ async function manyUpdates(context: WorkloadContext, name: string, where: string
 
 /**
  * Undoes the table's last transaction: on the audited table with chronicle.revert_transaction
- * (logged, itself revertable), on the unaudited one with the hand-written inverse statement.
- * changedRows is the sum of the rows the revert reports per event.
+ * (logged, itself revertable), on the unaudited one with the hand-written inverse statement, on
+ * the floor's table with the floor's revert of its last event (floor.ts). changedRows is the
+ * sum of the rows the revert reports per event.
  */
-async function revertLast(context: WorkloadContext, inverse: string): Promise<Run> {
-  const { client, label } = context;
+async function revertLast(context: WorkloadContext, inverse: string, floorRevert: (schema: string, table: string) => string): Promise<Run> {
+  const { client, label, table } = context;
   if (label === 'unaudited') return statement(context, inverse);
+  if (label === 'floor') {
+    const { rows: [last] } = await client.query<{ id: string }>(floorLastEvent(BENCH_SCHEMA));
+    const { ms, rowCount } = await timed(client, { text: floorRevert(BENCH_SCHEMA, table), values: [last.id] });
+    return { ms, changedRows: rowCount };
+  }
   const { rows: [last] } = await client.query<{ id: string }>('SELECT max(id) AS id FROM chronicle.transaction_log');
   const start = process.hrtime.bigint();
   const { rows: [result] } = await client.query<{ n: string | null }>(
@@ -156,8 +163,8 @@ export const WORKLOADS: Workload[] = [
     id: 'revert_update',
     title: 'revert of the bulk UPDATE (vs the inverse UPDATE)',
     writes: true,
-    floor: false,
-    run: (c) => revertLast(c, format('UPDATE %s SET a = a - 1', c.table)),
+    floor: true,
+    run: (c) => revertLast(c, format('UPDATE %s SET a = a - 1', c.table), floorRevertUpdate),
   },
   {
     id: 'single_row_update',
@@ -184,8 +191,8 @@ export const WORKLOADS: Workload[] = [
     id: 'revert_delete',
     title: 'revert of the bulk DELETE (vs an INSERT of the rows)',
     writes: true,
-    floor: false,
-    run: (c) => revertLast(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source)),
+    floor: true,
+    run: (c) => revertLast(c, format('INSERT INTO %s SELECT * FROM %s', c.table, c.source), floorRevertDelete),
   },
   {
     id: 'restore_record',
