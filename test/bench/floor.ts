@@ -89,18 +89,27 @@ export function floorLastEvent(schema: string): string {
   return format('SELECT max(id)::text AS id FROM %I.floor_table_event_log', schema);
 }
 
-/** The floor's revert of the bulk UPDATE of column a, event $1. */
-export function floorRevertUpdate(schema: string, table: string): string {
-  return format(`UPDATE %s AS t SET a = (r.old_data ->> 'a')::integer FROM %I.floor_row_log AS r
-                  WHERE r.event_id = $1::bigint AND t.id = (r.row_key ->> 'id')::bigint`, table, schema);
+/**
+ * A floor revert's transaction: the statement with the memory chronicle's revert gives itself
+ * (work_mem of 64MB, so that the capture's transition tables stay in memory, as they do in
+ * chronicle's revert).
+ */
+function floorRevert(statement: string): string {
+  return `BEGIN; SET LOCAL work_mem = '64MB'; ${statement}; COMMIT`;
 }
 
-/** The floor's revert of the bulk DELETE, event $1: the logged rows inserted again. */
-export function floorRevertDelete(schema: string, table: string): string {
-  return format(`INSERT INTO %s (id, a, b, c, d, e, f, g)
+/** The floor's revert of the bulk UPDATE of column a, event. */
+export function floorRevertUpdate(schema: string, table: string, event: string): string {
+  return floorRevert(format(`UPDATE %s AS t SET a = (r.old_data ->> 'a')::integer FROM %I.floor_row_log AS r
+                              WHERE r.event_id = %L::bigint AND t.id = (r.row_key ->> 'id')::bigint`, table, schema, event));
+}
+
+/** The floor's revert of the bulk DELETE, event: the logged rows inserted again. */
+export function floorRevertDelete(schema: string, table: string, event: string): string {
+  return floorRevert(format(`INSERT INTO %s (id, a, b, c, d, e, f, g)
                  SELECT (r.old_data ->> 'id')::bigint, (r.old_data ->> 'a')::integer, r.old_data ->> 'b', (r.old_data ->> 'c')::numeric(12,2),
                         (r.old_data ->> 'd')::timestamptz, (r.old_data ->> 'e')::boolean, r.old_data -> 'f', r.old_data ->> 'g'
-                   FROM %I.floor_row_log AS r WHERE r.event_id = $1::bigint`, table, schema);
+                   FROM %I.floor_row_log AS r WHERE r.event_id = %L::bigint`, table, schema, event));
 }
 
 /** The floor's log tables, quoted and qualified, by the name of chronicle's table they copy. */
