@@ -2,6 +2,7 @@
  * The benchmark harness, bounded: a tiny table, one repetition. Checks the structure and sanity
  * of the results and that the log holds one row per changed row; never timings or ratios.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +197,29 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     const path = join(directory, 'results.json');
     writeResultsFile(path, results);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(results);
+  });
+
+  it('killed from outside (SIGTERM), drops the database it created and exits with 143', async () => {
+    const child = spawn(process.execPath, [join(__dirname, '../../dist/test/bench/main.js'), '--db', serverUrl(server, 'postgres'),
+      '--rows', '2000', '--repetitions', '100', '--transactions', '5', '--json', join(directory, 'killed.json')]);
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('repetition 1/100')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the benchmark ended before its first run: ${stderr}`)));
+    });
+    const named = /benchmark database: .*\/(chronicle_bench_\w+)/.exec(stderr);
+    expect(named).not.toBeNull();
+    const during = await client.query('SELECT count(*)::integer AS n FROM pg_database WHERE datname = $1', [named![1]]);
+    expect(during.rows[0].n).toBe(1);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toContain('interrupted (SIGTERM): removing the benchmark database');
+    const after = await client.query('SELECT count(*)::integer AS n FROM pg_database WHERE datname = $1', [named![1]]);
+    expect(after.rows[0].n).toBe(0);
   });
 
   it('runs from the command line on a server given by URL, in a database it creates and drops', async () => {

@@ -72,12 +72,14 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       return EXIT_OK;
     }
     const database = args.db ? await databaseOnServer(args.db) : await databaseOnEmbeddedServer(args.major ?? DEFAULT_MAJOR, args.durable ?? false);
-    // Ctrl-C would otherwise leave an embedded server running in its temporary directory.
-    const interrupted = () => {
-      output.err('interrupted: removing the benchmark database');
-      void database.close().finally(() => process.exit(130));
+    // Ctrl-C or a kill would otherwise leave an embedded server running in its temporary
+    // directory. Exit codes as a shell reports a death by those signals: 128 + the signal.
+    const interrupted = (signal: NodeJS.Signals) => {
+      output.err(`interrupted (${signal}): removing the benchmark database`);
+      void database.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
     };
     process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     try {
       output.err(`benchmark database: ${database.description}`);
       const results = await withClient(connectionConfig({ url: database.url }), (client) => runBenchmark(client, options, (line) => output.err(line)));
@@ -87,6 +89,7 @@ export async function run(argv: string[], output: Output = consoleOutput): Promi
       output.out(`\nresults written to ${path}`);
     } finally {
       process.removeListener('SIGINT', interrupted);
+      process.removeListener('SIGTERM', interrupted);
       await database.close();
     }
     return EXIT_OK;
