@@ -323,5 +323,29 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
       expect(rows[0]).toMatchObject({ id: restored.id, session_user_name: 'someone else', ours: false, events: 0 });
       expect(rows[1]).toMatchObject({ session_user_name: server.user, ours: true, events: 2 });
     });
+
+    it('cannot empty transaction_log in a transaction that logged a change (docs/log-tables.md), and then changes nothing', async () => {
+      await client.query("INSERT INTO tx.a VALUES (1, 'a'), (2, 'b')");
+      const state = async () => (await client.query(
+        `SELECT (SELECT count(*)::int FROM tx.a) AS rows, (SELECT count(*)::int FROM chronicle.transaction_log) AS transactions,
+                (SELECT count(*)::int FROM chronicle.row_log) AS entries`,
+      )).rows[0];
+      const before = await state();
+      expect(before).toEqual({ rows: 2, transactions: 1, entries: 2 });
+      // the audited table first: its rows are logged, then the log they went to is truncated
+      await expect(client.query('TRUNCATE tx.a, chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log'))
+        .rejects.toThrow(/could not read block/);
+      expect(await state()).toEqual(before);
+      await client.query('BEGIN');
+      await client.query("INSERT INTO tx.a VALUES (3, 'c')");
+      await expect(client.query('TRUNCATE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log'))
+        .rejects.toThrow(/cannot TRUNCATE "transaction_log" because it has pending trigger events/);
+      await client.query('ROLLBACK');
+      expect(await state()).toEqual(before);
+      // as separate transactions: the table's TRUNCATE is logged, then the log is emptied
+      await client.query('TRUNCATE tx.a');
+      await client.query('TRUNCATE chronicle.transaction_log, chronicle.table_event_log, chronicle.row_log');
+      expect(await state()).toEqual({ rows: 0, transactions: 0, entries: 0 });
+    });
   });
 });
