@@ -79,6 +79,21 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
     rmSync(directory, { recursive: true, force: true });
   });
 
+  /** The entries a repetition logs, by operation: the INSERT and the DELETE's revert, the UPDATE, its revert, the short UPDATEs */
+  const ENTRIES_BY_OPERATION = [
+    { operation: 'DELETE', rows: 500 },
+    { operation: 'INSERT', rows: 500 + 500 },
+    { operation: 'UPDATE', rows: 500 + 500 + 20 + 200 },
+  ];
+  const entriesByOperation = async (log: 'chronicle' | 'floor') => {
+    const [entries, events] = log === 'chronicle'
+      ? ['chronicle.row_log', 'chronicle.table_event_log'] : ['chronicle_bench.floor_row_log', 'chronicle_bench.floor_table_event_log'];
+    return (await client.query(
+      `SELECT e.operation, count(*)::integer AS rows FROM ${entries} AS r JOIN ${events} AS e ON e.id = r.event_id
+        GROUP BY e.operation ORDER BY e.operation::text`,
+    )).rows;
+  };
+
   it('runs every workload once on each table, all changing (or restoring) the same rows and the audited ones logging each change', () => {
     expect(results.workloads.map((w) => w.id)).toEqual([
       'insert', 'update', 'restore_before_update', 'revert_update', 'single_row_update', 'ten_row_update', 'delete', 'revert_delete', 'restore_record',
@@ -100,16 +115,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   });
 
   it('leaves in the log exactly the rows the repetition changed, by operation', async () => {
-    const logged = await client.query(
-      `SELECT e.operation, count(*)::integer AS rows
-         FROM chronicle.row_log AS r JOIN chronicle.table_event_log AS e ON e.id = r.event_id
-        GROUP BY e.operation ORDER BY e.operation::text`,
-    );
-    expect(logged.rows).toEqual([
-      { operation: 'DELETE', rows: 500 },
-      { operation: 'INSERT', rows: 500 + 500 },
-      { operation: 'UPDATE', rows: 500 + 500 + 20 + 200 },
-    ]);
+    expect(await entriesByOperation('chronicle')).toEqual(ENTRIES_BY_OPERATION);
     // one transaction that started the audit, then one per bulk statement, per revert, per
     // single-row transaction and per 10-row statement; the time-travel workloads write none
     const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle.transaction_log');
@@ -120,16 +126,7 @@ describe.each(testServers().map((s) => [s.name, s] as const))('%s', (_name, serv
   });
 
   it('leaves in the floor\'s log one row per row its table changed, with the keys and rows chronicle logs', async () => {
-    const logged = await client.query(
-      `SELECT e.operation, count(*)::integer AS rows
-         FROM chronicle_bench.floor_row_log AS r JOIN chronicle_bench.floor_table_event_log AS e ON e.id = r.event_id
-        GROUP BY e.operation ORDER BY e.operation::text`,
-    );
-    expect(logged.rows).toEqual([
-      { operation: 'DELETE', rows: 500 },
-      { operation: 'INSERT', rows: 500 + 500 },
-      { operation: 'UPDATE', rows: 500 + 500 + 20 + 200 },
-    ]);
+    expect(await entriesByOperation('floor')).toEqual(ENTRIES_BY_OPERATION);
     // one transaction per statement: the bulk ones, the reverts, the single-row transactions, the
     // 10-row statements
     const transactions = await client.query('SELECT count(*)::integer AS n FROM chronicle_bench.floor_transaction_log');
