@@ -52,6 +52,10 @@ export async function connect(config: ClientConfig): Promise<Client> {
       { cause: error },
     );
   }
+  // A connection the server ends while no query runs (its backend terminated, the database
+  // dropped, a restart) is reported as an 'error' event, which would end the process if nobody
+  // listened. The client's next query fails and says so; a query running then fails itself.
+  client.on('error', () => undefined);
   return client;
 }
 

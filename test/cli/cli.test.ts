@@ -5,6 +5,7 @@
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, connectionConfig } from '../../src/db/connection';
 import { packageRoot } from '../../src/package-root';
 import { catalogSnapshot } from '../helpers/catalog';
 import { runCli } from '../helpers/cli';
@@ -125,6 +126,23 @@ describe.each(servers.map((s) => [s.name, s] as const))('%s', (_name, server) =>
       ]);
     } finally {
       await client.end();
+    }
+  });
+
+  it('keeps running when the server ends a connection between queries: the next query fails instead', async () => {
+    const { url } = await freshDatabase(server, 'terminated');
+    const client = await connect(connectionConfig({ url }));
+    const admin = await connectTo(server, 'postgres');
+    try {
+      const { rows: [backend] } = await client.query('SELECT pg_backend_pid() AS pid');
+      await admin.query('SELECT pg_terminate_backend($1)', [backend.pid]);
+      // the termination reaches the idle client as an 'error' event, which without a listener
+      // would end this process
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(client.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      await admin.end();
+      await client.end().catch(() => undefined);
     }
   });
 
