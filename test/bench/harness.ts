@@ -1,7 +1,8 @@
 /**
  * runBenchmark: every workload on an unaudited table and on an audited table of the same
- * definition and data, the capture workloads also on a table audited by the floor's minimal
- * capture (floor.ts), on one connection to a fresh database, rotating which goes first.
+ * definition and data, the capture workloads and the reverts also on a table audited by the
+ * floor's minimal capture (floor.ts), on one connection to a fresh database, rotating which goes
+ * first.
  */
 import type { Client } from 'pg';
 import { UsageError } from '../../src/errors';
